@@ -1,0 +1,326 @@
+//! The pluggable engine interface. [`crate::DockerBackend`] implements it on bollard; a
+//! Podman backend or an in-sandbox exec channel can implement it without touching callers.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWrite;
+
+use crate::error::Result;
+use crate::spec::NetworkMode;
+
+/// What a backend creates: one sandbox container, fully described.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerConfig {
+    /// Container name.
+    pub name: String,
+    /// Image reference.
+    pub image: String,
+    /// Labels (docksandbox's state).
+    pub labels: HashMap<String, String>,
+    /// `K=V` environment of the container.
+    pub env: Vec<String>,
+    /// Entrypoint (replaces the image's).
+    pub entrypoint: Vec<String>,
+    /// User of the main process (`uid:gid`).
+    pub user: String,
+    /// Working directory of the main process.
+    pub working_dir: String,
+    /// Mounts, structured.
+    pub mounts: Vec<MountRequest>,
+    /// Hardening.
+    pub security: SecuritySettings,
+    /// CPU limit in CPUs.
+    pub cpus: Option<f64>,
+    /// Memory limit in bytes (swap limited to the same).
+    pub memory: Option<u64>,
+    /// Network.
+    pub network: NetworkMode,
+    /// Supplementary groups of the container's processes (e.g. the docker socket's group).
+    pub group_add: Vec<String>,
+}
+
+/// The kind of a mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    /// A host path.
+    Bind,
+    /// A named volume.
+    Volume,
+    /// Anything else the engine reports.
+    Other,
+}
+
+/// One mount of a container, requested or as the engine made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountRequest {
+    /// Bind or volume.
+    pub kind: MountKind,
+    /// Host path (bind) or volume name.
+    pub source: String,
+    /// Path in the container.
+    pub target: String,
+    /// Read-only.
+    pub read_only: bool,
+}
+
+/// The security settings of a container: requested on create, reported by inspect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecuritySettings {
+    /// Privileged mode (never requested).
+    pub privileged: bool,
+    /// Capabilities removed from the engine's default set.
+    pub cap_drop: Vec<String>,
+    /// Capabilities added.
+    pub cap_add: Vec<String>,
+    /// An init process reaps zombies and forwards signals.
+    pub init: bool,
+    /// Maximum number of processes.
+    pub pids_limit: Option<i64>,
+    /// `no-new-privileges` and other security options.
+    pub security_opt: Vec<String>,
+    /// Read-only root file system.
+    pub readonly_rootfs: bool,
+    /// Host namespaces shared (`pid`, `ipc`, `uts`, `net`, `userns`, `cgroup`): always empty for sandboxes.
+    pub host_namespaces: Vec<String>,
+}
+
+impl SecuritySettings {
+    /// The hardened defaults every sandbox gets: not privileged, Docker's default capability
+    /// set minus `NET_RAW` and `MKNOD`, an init process, no host namespaces.
+    pub fn hardened(pids_limit: i64) -> Self {
+        SecuritySettings {
+            privileged: false,
+            cap_drop: vec!["NET_RAW".into(), "MKNOD".into()],
+            cap_add: Vec::new(),
+            init: true,
+            pids_limit: Some(pids_limit),
+            security_opt: Vec::new(),
+            readonly_rootfs: false,
+            host_namespaces: Vec::new(),
+        }
+    }
+}
+
+/// A container's coarse state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxStatus {
+    /// Running.
+    Running,
+    /// Created or exited: `run` starts it again.
+    Stopped,
+    /// Paused.
+    Paused,
+    /// Restarting.
+    Restarting,
+    /// Being removed.
+    Removing,
+    /// Dead (the engine could not stop or remove it).
+    Dead,
+    /// Anything else.
+    Unknown,
+}
+
+impl SandboxStatus {
+    /// Maps the engine's state string.
+    pub fn from_engine(s: &str) -> Self {
+        match s {
+            "running" => SandboxStatus::Running,
+            "created" | "exited" | "stopped" | "stopping" => SandboxStatus::Stopped,
+            "paused" => SandboxStatus::Paused,
+            "restarting" => SandboxStatus::Restarting,
+            "removing" => SandboxStatus::Removing,
+            "dead" => SandboxStatus::Dead,
+            _ => SandboxStatus::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for SandboxStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+/// A container as listed (one request for all of them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerSummary {
+    /// Full id.
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// Image reference.
+    pub image: String,
+    /// Labels.
+    pub labels: HashMap<String, String>,
+    /// State.
+    pub status: SandboxStatus,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+}
+
+/// A container as inspected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerDetails {
+    /// The list-level facts.
+    pub summary: ContainerSummary,
+    /// When the main process last started, as the engine wrote it (RFC 3339).
+    pub started_at: Option<String>,
+    /// Mounts as the engine made them.
+    pub mounts: Vec<MountRequest>,
+    /// Effective security settings.
+    pub security: SecuritySettings,
+    /// Network mode.
+    pub network_mode: String,
+    /// CPU limit in CPUs.
+    pub cpus: Option<f64>,
+    /// Memory limit in bytes.
+    pub memory: Option<u64>,
+    /// Supplementary groups.
+    pub group_add: Vec<String>,
+}
+
+/// Outcome of a create request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Created, with this id.
+    New(String),
+    /// A container with that name exists already (a concurrent `run` won).
+    NameTaken,
+}
+
+/// One command to run in a container.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct ExecRequest {
+    /// argv.
+    pub cmd: Vec<String>,
+    /// `K=V` pairs added to the container's environment.
+    pub env: Vec<String>,
+    /// Working directory.
+    pub workdir: Option<String>,
+    /// `uid:gid` or a user name.
+    pub user: Option<String>,
+    /// Allocate a terminal (output arrives as stdout).
+    pub tty: bool,
+    /// Attach stdin.
+    pub stdin: bool,
+    /// The caller may need [`ExecControl::kill`] (a timeout is set).
+    pub killable: bool,
+}
+
+impl std::fmt::Debug for ExecRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecRequest")
+            .field("cmd", &self.cmd)
+            .field("env", &crate::secrets::redact_env_pairs(&self.env))
+            .field("workdir", &self.workdir)
+            .field("user", &self.user)
+            .field("tty", &self.tty)
+            .field("stdin", &self.stdin)
+            .field("killable", &self.killable)
+            .finish()
+    }
+}
+
+/// What a running exec produces, in order; [`ExecEvent::Exit`] is always last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecEvent {
+    /// Bytes written to stdout (or to the terminal, with a TTY).
+    Stdout(Bytes),
+    /// Bytes written to stderr.
+    Stderr(Bytes),
+    /// The process ended with this exit code (128 + signal when killed by a signal).
+    Exit(i64),
+}
+
+/// Control of a running exec.
+#[async_trait]
+pub trait ExecControl: Send + Sync + std::fmt::Debug {
+    /// Resizes the exec's terminal.
+    async fn resize(&self, rows: u16, cols: u16) -> Result<()>;
+    /// Kills the process and everything it started.
+    async fn kill(&self) -> Result<()>;
+}
+
+/// Writable stdin of an exec.
+pub type ExecStdin = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// A started exec.
+pub struct ExecProcess {
+    /// Output events, ending with [`ExecEvent::Exit`] once the exit code is really known.
+    pub events: BoxStream<'static, Result<ExecEvent>>,
+    /// Stdin, when requested.
+    pub stdin: Option<ExecStdin>,
+    /// Resize and kill.
+    pub control: Arc<dyn ExecControl>,
+}
+
+impl std::fmt::Debug for ExecProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecProcess")
+            .field("stdin", &self.stdin.is_some())
+            .field("control", &self.control)
+            .finish()
+    }
+}
+
+/// Where the engine's socket is, for `mount_docker_socket`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineSocket {
+    /// Path of the socket on the engine's host.
+    pub path: String,
+    /// The socket's group id, when known (added to the sandbox's groups so its user can use it).
+    pub gid: Option<u32>,
+}
+
+/// The operations the sandbox lifecycle needs from a container engine.
+#[async_trait]
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// Address of the engine, for messages (`unix:///var/run/docker.sock`).
+    fn host(&self) -> &str;
+    /// Checks that the engine answers.
+    async fn ping(&self) -> Result<()>;
+    /// Creates a container; [`Created::NameTaken`] when the name exists.
+    async fn create(&self, config: &ContainerConfig) -> Result<Created>;
+    /// Starts a container (no-op when running).
+    async fn start(&self, id: &str) -> Result<()>;
+    /// Waits until the container's output holds `marker` (printed since `since`, RFC 3339)
+    /// or the container exits (error, with its output).
+    async fn wait_for_output(
+        &self,
+        id: &str,
+        since: Option<&str>,
+        marker: &str,
+        timeout: Duration,
+    ) -> Result<()>;
+    /// Stops a container, killing it after `timeout`.
+    async fn stop(&self, id: &str, timeout: Duration) -> Result<()>;
+    /// Removes a container (`force`: even when running). Named volumes are kept.
+    async fn remove(&self, id: &str, force: bool) -> Result<()>;
+    /// Inspects a container by id or name.
+    async fn inspect(&self, id_or_name: &str) -> Result<ContainerDetails>;
+    /// Lists containers (running or not) carrying every `key=value` label given.
+    async fn list(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>>;
+    /// Starts a command in a running container.
+    async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess>;
+    /// Extracts a tar archive into directory `dir` of the container.
+    async fn upload(&self, id: &str, dir: &str, tar: Bytes) -> Result<()>;
+    /// A tar archive of `path` in the container.
+    async fn download(&self, id: &str, path: &str) -> Result<Bytes>;
+    /// Creates a named volume unless it exists.
+    async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()>;
+    /// The engine's socket, when it can be mounted into a container.
+    fn engine_socket(&self) -> Option<EngineSocket>;
+}

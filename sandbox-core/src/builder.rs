@@ -1,0 +1,193 @@
+//! The builder that describes a sandbox and ends in one async call.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::agent::Agent;
+use crate::client::{Client, RunOptions};
+use crate::error::{Error, Result};
+use crate::mount::Mount;
+use crate::resources::Resources;
+use crate::sandbox::Sandbox;
+use crate::spec::{CredentialsMode, NetworkMode, SandboxSpec};
+
+/// Describes a sandbox; [`SandboxBuilder::build`] validates it into a [`SandboxSpec`] and
+/// [`SandboxBuilder::run`] creates or reuses it.
+///
+/// ```no_run
+/// use docksandbox::{Sandbox, Claude, Mount, NetworkMode};
+/// # async fn demo() -> docksandbox::Result<()> {
+/// let sandbox = Sandbox::builder()
+///     .workspace(std::env::current_dir()?)
+///     .agent(Claude)
+///     .env("RUST_LOG", "info")
+///     .mount(Mount::read_only("/srv/datasets", "/data"))
+///     .cpus(2.0)
+///     .memory(4 << 30)
+///     .network(NetworkMode::Bridge)
+///     .run()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SandboxBuilder {
+    workspace: Option<PathBuf>,
+    agent: Option<Agent>,
+    template: Option<String>,
+    env: BTreeMap<String, String>,
+    mounts: Vec<Mount>,
+    mount_docker_socket: Option<bool>,
+    credentials: Option<CredentialsMode>,
+    name: Option<String>,
+    resources: Resources,
+    network: Option<NetworkMode>,
+    labels: BTreeMap<String, String>,
+    options: RunOptions,
+    client: Option<Client>,
+    deferred_error: Option<String>,
+}
+
+impl SandboxBuilder {
+    /// The project directory, mounted at the same absolute path. Required.
+    pub fn workspace(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.workspace = Some(dir.into());
+        self
+    }
+    /// The agent ([`crate::Claude`], [`crate::Shell`], [`Agent::custom`] …). Required.
+    pub fn agent(mut self, agent: impl Into<Agent>) -> Self {
+        self.agent = Some(agent.into());
+        self
+    }
+    /// The template image (default: the agent's).
+    pub fn template(mut self, image: impl Into<String>) -> Self {
+        self.template = Some(image.into());
+        self
+    }
+    /// Sets a container environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+    /// Sets container environment variables.
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.env
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+    /// Adds an extra mount.
+    pub fn mount(mut self, mount: Mount) -> Self {
+        self.mounts.push(mount);
+        self
+    }
+    /// Adds an extra mount written as `HOST[:CONTAINER][:ro]` (errors surface at build/run).
+    pub fn volume(mut self, spec: &str) -> Self {
+        match Mount::parse(spec) {
+            Ok(m) => self.mounts.push(m),
+            Err(e) => {
+                self.deferred_error.get_or_insert(e.to_string());
+            }
+        }
+        self
+    }
+    /// Mounts the engine's socket at `/var/run/docker.sock` (the agent then controls the engine).
+    pub fn mount_docker_socket(mut self, yes: bool) -> Self {
+        self.mount_docker_socket = Some(yes);
+        self
+    }
+    /// Where the agent's login lives.
+    pub fn credentials(mut self, mode: CredentialsMode) -> Self {
+        self.credentials = Some(mode);
+        self
+    }
+    /// The container name (default: derived from workspace and agent).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// CPU limit.
+    pub fn cpus(mut self, cpus: f64) -> Self {
+        self.resources.cpus = Some(cpus);
+        self
+    }
+    /// Memory limit in bytes ([`crate::parse_memory`] reads `512m`, `2g`).
+    pub fn memory(mut self, bytes: u64) -> Self {
+        self.resources.memory = Some(bytes);
+        self
+    }
+    /// Process limit (default [`Resources::DEFAULT_PIDS`]).
+    pub fn pids_limit(mut self, pids: i64) -> Self {
+        self.resources.pids = Some(pids);
+        self
+    }
+    /// Network mode.
+    pub fn network(mut self, network: NetworkMode) -> Self {
+        self.network = Some(network);
+        self
+    }
+    /// Adds a container label.
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+    /// Replace an existing sandbox whose stored config differs instead of failing with
+    /// [`Error::ConfigChanged`].
+    pub fn recreate(mut self, yes: bool) -> Self {
+        self.options.recreate = yes;
+        self
+    }
+    /// Uses this client (default: [`Client::connect`]).
+    pub fn client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Validates the description into a spec. Nothing is created.
+    pub fn build(&self) -> Result<SandboxSpec> {
+        if let Some(e) = &self.deferred_error {
+            return Err(Error::invalid("volume", e.clone()));
+        }
+        let workspace = self
+            .workspace
+            .clone()
+            .ok_or_else(|| Error::invalid("workspace", "not set: give the project directory"))?;
+        let agent = self.agent.clone().ok_or_else(|| {
+            Error::invalid(
+                "agent",
+                format!(
+                    "not set: choose one of {} or a custom agent",
+                    Agent::BUILTIN_NAMES.join(", ")
+                ),
+            )
+        })?;
+        SandboxSpec {
+            workspace,
+            agent,
+            template: self.template.clone(),
+            env: self.env.clone(),
+            mounts: self.mounts.clone(),
+            mount_docker_socket: self.mount_docker_socket,
+            credentials: self.credentials,
+            name: self.name.clone(),
+            resources: self.resources,
+            network: self.network,
+            labels: self.labels.clone(),
+        }
+        .validate()
+    }
+
+    /// Creates the sandbox, or reuses the one that exists for this workspace and agent
+    /// (starting it when stopped), and returns it running.
+    pub async fn run(self) -> Result<Sandbox> {
+        let spec = self.build()?;
+        let client = match self.client {
+            Some(c) => c,
+            None => Client::connect()?,
+        };
+        client.run(spec, self.options).await
+    }
+}

@@ -1,0 +1,197 @@
+//! Conversions between docksandbox's backend types and the Engine API models.
+
+use std::collections::HashMap;
+
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig, Mount,
+    MountBindOptions, MountType,
+};
+
+use crate::backend::{
+    ContainerConfig, ContainerDetails, ContainerSummary, MountKind, MountRequest, SandboxStatus,
+    SecuritySettings,
+};
+use crate::spec::NetworkMode;
+
+pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
+    let mounts = c
+        .mounts
+        .iter()
+        .map(|m| Mount {
+            target: Some(m.target.clone()),
+            source: Some(m.source.clone()),
+            typ: Some(match m.kind {
+                MountKind::Volume => MountType::VOLUME,
+                _ => MountType::BIND,
+            }),
+            read_only: Some(m.read_only),
+            bind_options: (m.kind == MountKind::Bind).then(|| MountBindOptions {
+                create_mountpoint: Some(false),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    let s = &c.security;
+    let host_config = HostConfig {
+        mounts: Some(mounts),
+        privileged: Some(s.privileged),
+        cap_drop: Some(s.cap_drop.clone()),
+        cap_add: (!s.cap_add.is_empty()).then(|| s.cap_add.clone()),
+        init: Some(s.init),
+        pids_limit: s.pids_limit,
+        security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
+        readonly_rootfs: Some(s.readonly_rootfs),
+        nano_cpus: c.cpus.map(|n| (n * 1e9).round() as i64),
+        memory: c.memory.map(|m| m as i64),
+        memory_swap: c.memory.map(|m| m as i64),
+        network_mode: Some(
+            match c.network {
+                NetworkMode::Bridge => "bridge",
+                NetworkMode::None => "none",
+            }
+            .into(),
+        ),
+        group_add: (!c.group_add.is_empty()).then(|| c.group_add.clone()),
+        log_config: Some(HostConfigLogConfig {
+            typ: Some("json-file".into()),
+            config: Some(HashMap::from([
+                ("max-size".to_string(), "1m".to_string()),
+                ("max-file".to_string(), "2".to_string()),
+            ])),
+        }),
+        ..Default::default()
+    };
+    ContainerCreateBody {
+        image: Some(c.image.clone()),
+        labels: Some(c.labels.clone()),
+        env: Some(c.env.clone()),
+        entrypoint: Some(c.entrypoint.clone()),
+        cmd: Some(Vec::new()),
+        user: Some(c.user.clone()),
+        working_dir: Some(c.working_dir.clone()),
+        attach_stdin: Some(false),
+        attach_stdout: Some(false),
+        attach_stderr: Some(false),
+        tty: Some(false),
+        host_config: Some(host_config),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn summary(s: bollard::models::ContainerSummary) -> ContainerSummary {
+    ContainerSummary {
+        id: s.id.unwrap_or_default(),
+        name: s
+            .names
+            .and_then(|n| n.into_iter().next())
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_default(),
+        image: s.image.unwrap_or_default(),
+        labels: s.labels.unwrap_or_default(),
+        status: s
+            .state
+            .map(|st| SandboxStatus::from_engine(st.as_ref()))
+            .unwrap_or(SandboxStatus::Unknown),
+        created: s.created.unwrap_or_default(),
+    }
+}
+
+fn rfc3339_seconds(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
+    let hc = r.host_config.unwrap_or_default();
+    let config = r.config.unwrap_or_default();
+    let state = r.state.unwrap_or_default();
+    let mounts = r
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| MountRequest {
+            kind: match m.typ.as_deref() {
+                Some("bind") => MountKind::Bind,
+                Some("volume") => MountKind::Volume,
+                _ => MountKind::Other,
+            },
+            source: if m.typ.as_deref() == Some("volume") {
+                m.name.unwrap_or_default()
+            } else {
+                m.source.unwrap_or_default()
+            },
+            target: m.destination.unwrap_or_default(),
+            read_only: !m.rw.unwrap_or(true),
+        })
+        .collect();
+    let mut host_namespaces = Vec::new();
+    for (ns, mode) in [
+        ("pid", &hc.pid_mode),
+        ("ipc", &hc.ipc_mode),
+        ("uts", &hc.uts_mode),
+        ("userns", &hc.userns_mode),
+        ("cgroup", &hc.cgroupns_mode.as_ref().map(|c| c.to_string())),
+        ("net", &hc.network_mode),
+    ] {
+        if mode.as_deref() == Some("host") {
+            host_namespaces.push(ns.to_string());
+        }
+    }
+    let security = SecuritySettings {
+        privileged: hc.privileged.unwrap_or(false),
+        cap_drop: hc.cap_drop.unwrap_or_default(),
+        cap_add: hc.cap_add.unwrap_or_default(),
+        init: hc.init.unwrap_or(false),
+        pids_limit: hc.pids_limit.filter(|p| *p > 0),
+        security_opt: hc.security_opt.unwrap_or_default(),
+        readonly_rootfs: hc.readonly_rootfs.unwrap_or(false),
+        host_namespaces,
+    };
+    let created = r.created.map(|t| t.unix_timestamp()).unwrap_or_default();
+    ContainerDetails {
+        summary: ContainerSummary {
+            id: r.id.unwrap_or_default(),
+            name: r
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            image: config.image.unwrap_or_default(),
+            labels: config.labels.unwrap_or_default(),
+            status: state
+                .status
+                .map(|s| SandboxStatus::from_engine(s.as_ref()))
+                .unwrap_or(SandboxStatus::Unknown),
+            created,
+        },
+        started_at: state.started_at.filter(|s| !s.starts_with("0001-")),
+        mounts,
+        security,
+        network_mode: hc.network_mode.unwrap_or_default(),
+        cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| n as f64 / 1e9),
+        memory: hc.memory.filter(|m| *m > 0).map(|m| m as u64),
+        group_add: hc.group_add.unwrap_or_default(),
+    }
+}
+
+/// `since` for the logs endpoint: whole seconds of an RFC 3339 time.
+pub(crate) fn since_seconds(rfc3339: &str) -> i32 {
+    rfc3339_seconds(rfc3339)
+        .and_then(|s| i32::try_from(s).ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339() {
+        assert_eq!(super::since_seconds("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(
+            super::since_seconds("2026-11-26T22:26:27.123456789Z"),
+            1_795_731_987
+        );
+        assert_eq!(super::since_seconds("garbage"), 0);
+    }
+}

@@ -1,0 +1,304 @@
+//! The Docker Engine backend, on bollard.
+
+mod convert;
+mod error_map;
+mod exec;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder,
+    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use bollard::Docker;
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+
+use crate::backend::{
+    Backend, ContainerConfig, ContainerDetails, ContainerSummary, Created, EngineSocket,
+    ExecProcess, ExecRequest,
+};
+use crate::error::{Error, Result};
+use error_map::{map, status};
+
+/// The default engine address, as the docker CLI uses it.
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+/// A [`Backend`] talking to a Docker Engine (or anything speaking its API) through bollard.
+///
+/// One value holds one connection pool: create it once and share it (it is cheap to clone).
+///
+/// ```no_run
+/// # async fn demo() -> docksandbox::Result<()> {
+/// let backend = docksandbox::DockerBackend::connect(None)?; // DOCKER_HOST, else the default socket
+/// use docksandbox::Backend;
+/// backend.ping().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DockerBackend {
+    docker: Docker,
+    host: String,
+}
+
+impl DockerBackend {
+    /// Connects like the docker CLI: `host` if given, else `DOCKER_HOST`, else the default
+    /// socket. `tcp://` hosts use TLS when `DOCKER_TLS_VERIFY` is set (certificates from
+    /// `DOCKER_CERT_PATH`). No request is made until the first call.
+    pub fn connect(host: Option<&str>) -> Result<Self> {
+        let host = host
+            .map(str::to_owned)
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| DEFAULT_DOCKER_HOST.to_string());
+        let host = if host.starts_with('/') {
+            format!("unix://{host}")
+        } else {
+            host
+        };
+        let docker = Docker::connect_with_host(&host).map_err(|e| match e {
+            bollard::errors::Error::UnsupportedURISchemeError { uri } => Error::DockerUnavailable {
+                host: uri,
+                reason: "unsupported address scheme (use unix://, tcp:// or https://)".into(),
+            },
+            other => map(&host, other),
+        })?;
+        Ok(DockerBackend { docker, host })
+    }
+
+    /// The bollard client, for what docksandbox does not wrap.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    async fn pull(&self, image: &str) -> Result<()> {
+        let (name, tag) = match image.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, t),
+            _ => (image, "latest"),
+        };
+        let opts = CreateImageOptionsBuilder::default()
+            .from_image(name)
+            .tag(tag)
+            .build();
+        let mut s = self.docker.create_image(Some(opts), None, None);
+        while let Some(item) = s.next().await {
+            item.map_err(|e| map(&self.host, e))?;
+        }
+        Ok(())
+    }
+
+    async fn create_once(&self, config: &ContainerConfig) -> Result<Created> {
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&config.name)
+            .build();
+        match self
+            .docker
+            .create_container(Some(opts), convert::create_body(config))
+            .await
+        {
+            Ok(r) => Ok(Created::New(r.id)),
+            Err(e) => match map(&self.host, e) {
+                e if status(&e) == Some(409) => Ok(Created::NameTaken),
+                e => Err(e),
+            },
+        }
+    }
+}
+
+fn not_found(e: Error, reference: &str) -> Error {
+    if status(&e) == Some(404) {
+        Error::NotFound {
+            reference: reference.to_string(),
+        }
+    } else {
+        e
+    }
+}
+
+#[async_trait]
+impl Backend for DockerBackend {
+    fn host(&self) -> &str {
+        &self.host
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.docker
+            .ping()
+            .await
+            .map(|_| ())
+            .map_err(|e| map(&self.host, e))
+    }
+
+    async fn create(&self, config: &ContainerConfig) -> Result<Created> {
+        match self.create_once(config).await {
+            Err(e) if status(&e) == Some(404) => {
+                tracing::info!(image = %config.image, "image not on the engine; pulling");
+                self.pull(&config.image)
+                    .await
+                    .map_err(|pull| Error::ImageNotFound {
+                        image: config.image.clone(),
+                        reason: format!("pull failed: {pull}"),
+                    })?;
+                self.create_once(config).await
+            }
+            other => other,
+        }
+    }
+
+    async fn start(&self, id: &str) -> Result<()> {
+        self.docker
+            .start_container(id, None)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))
+    }
+
+    async fn wait_for_output(
+        &self,
+        id: &str,
+        since: Option<&str>,
+        marker: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        let mut opts = LogsOptionsBuilder::default()
+            .follow(true)
+            .stdout(true)
+            .stderr(true);
+        if let Some(since) = since {
+            opts = opts.since(convert::since_seconds(since));
+        }
+        let mut logs = self.docker.logs(id, Some(opts.build()));
+        let mut seen = Vec::new();
+        let wait = async {
+            while let Some(item) = logs.next().await {
+                let item = item.map_err(|e| map(&self.host, e))?;
+                seen.extend_from_slice(&item.into_bytes());
+                if seen.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                    return Ok(true);
+                }
+            }
+            Ok::<_, Error>(false)
+        };
+        let found = tokio::time::timeout(timeout, wait).await;
+        let output = String::from_utf8_lossy(&seen).trim().to_string();
+        match found {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(Error::StartFailed {
+                name: id.to_string(),
+                reason: format!("the container exited during setup; its output: {output:?}"),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::StartFailed {
+                name: id.to_string(),
+                reason: format!(
+                    "setup did not finish within {timeout:?}; output so far: {output:?}"
+                ),
+            }),
+        }
+    }
+
+    async fn stop(&self, id: &str, timeout: Duration) -> Result<()> {
+        let opts = StopContainerOptionsBuilder::default()
+            .t(i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX))
+            .build();
+        self.docker
+            .stop_container(id, Some(opts))
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))
+    }
+
+    async fn remove(&self, id: &str, force: bool) -> Result<()> {
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(force)
+            .v(true)
+            .build();
+        self.docker
+            .remove_container(id, Some(opts))
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))
+    }
+
+    async fn inspect(&self, id_or_name: &str) -> Result<ContainerDetails> {
+        self.docker
+            .inspect_container(id_or_name, None)
+            .await
+            .map(convert::details)
+            .map_err(|e| not_found(map(&self.host, e), id_or_name))
+    }
+
+    async fn list(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>> {
+        let filters: HashMap<&str, Vec<String>> = HashMap::from([(
+            "label",
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        )]);
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| map(&self.host, e))?;
+        Ok(list.into_iter().map(convert::summary).collect())
+    }
+
+    async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess> {
+        exec::start(&self.docker, &self.host, id, request)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    async fn upload(&self, id: &str, dir: &str, tar: Bytes) -> Result<()> {
+        let opts = UploadToContainerOptionsBuilder::default().path(dir).build();
+        self.docker
+            .upload_to_container(id, Some(opts), bollard::body_full(tar))
+            .await
+            .map_err(|e| match map(&self.host, e) {
+                e @ Error::Engine { .. } => Error::File {
+                    path: dir.to_string(),
+                    reason: e.to_string(),
+                },
+                e => e,
+            })
+    }
+
+    async fn download(&self, id: &str, path: &str) -> Result<Bytes> {
+        let opts = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let chunks: Vec<Bytes> = self
+            .docker
+            .download_from_container(id, Some(opts))
+            .try_collect()
+            .await
+            .map_err(|e| match map(&self.host, e) {
+                e @ Error::Engine { .. } => Error::File {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                },
+                e => e,
+            })?;
+        Ok(chunks.concat().into())
+    }
+
+    async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()> {
+        self.docker
+            .create_volume(bollard::models::VolumeCreateRequest {
+                name: Some(name.to_string()),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| map(&self.host, e))
+    }
+
+    fn engine_socket(&self) -> Option<EngineSocket> {
+        use std::os::unix::fs::MetadataExt;
+        let path = self.host.strip_prefix("unix://")?.to_string();
+        let gid = std::fs::metadata(&path).ok().map(|m| m.gid());
+        Some(EngineSocket { path, gid })
+    }
+}

@@ -1,0 +1,141 @@
+//! Config drift: comparing a requested spec with the one stored on an existing sandbox.
+
+use crate::error::FieldChange;
+use crate::spec::SandboxSpec;
+
+fn show<T: std::fmt::Debug>(v: &T) -> String {
+    format!("{v:?}")
+}
+
+/// Compares each field the caller set in `requested` with `stored` (the effective spec of the
+/// existing sandbox). Fields the caller left unset inherit the stored value.
+///
+/// Returns the spec to use (the stored one, with the requested agent profile) or every
+/// differing field.
+pub(crate) fn reconcile(
+    requested: &SandboxSpec,
+    stored: &SandboxSpec,
+) -> Result<SandboxSpec, Vec<FieldChange>> {
+    let mut changes = Vec::new();
+    let mut diff = |field: &str, stored: String, requested: String| {
+        if stored != requested {
+            changes.push(FieldChange {
+                field: field.to_string(),
+                stored,
+                requested,
+            });
+        }
+    };
+    if let Some(t) = &requested.template {
+        diff("template", stored.template_image().to_string(), t.clone());
+    }
+    if !requested.env.is_empty() {
+        let req = crate::labels::storable(requested).env;
+        let keys: std::collections::BTreeSet<&String> =
+            req.keys().chain(stored.env.keys()).collect();
+        for k in keys {
+            let s = stored
+                .env
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| "(unset)".into());
+            let r = req.get(k).cloned().unwrap_or_else(|| "(unset)".into());
+            diff(&format!("env.{k}"), s, r);
+        }
+    }
+    if !requested.mounts.is_empty() {
+        let fmt = |m: &[crate::Mount]| {
+            m.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        diff("mounts", fmt(&stored.mounts), fmt(&requested.mounts));
+    }
+    if let Some(v) = requested.mount_docker_socket {
+        diff(
+            "mount_docker_socket",
+            show(&stored.mount_docker_socket.unwrap_or(false)),
+            show(&v),
+        );
+    }
+    if let Some(v) = requested.credentials {
+        diff(
+            "credentials",
+            show(&stored.credentials.unwrap_or_default()),
+            show(&v),
+        );
+    }
+    if let Some(v) = &requested.name {
+        diff("name", stored.name.clone().unwrap_or_default(), v.clone());
+    }
+    let (sr, rr) = (&stored.resources, &requested.resources);
+    if rr.cpus.is_some() {
+        diff("cpus", show(&sr.cpus), show(&rr.cpus));
+    }
+    if rr.memory.is_some() {
+        diff("memory", show(&sr.memory), show(&rr.memory));
+    }
+    if rr.pids.is_some() {
+        diff("pids_limit", show(&sr.pids), show(&rr.pids));
+    }
+    if let Some(v) = requested.network {
+        diff(
+            "network",
+            show(&stored.network.unwrap_or_default()),
+            show(&v),
+        );
+    }
+    if !requested.labels.is_empty() {
+        diff("labels", show(&stored.labels), show(&requested.labels));
+    }
+    if changes.is_empty() {
+        let mut effective = stored.clone();
+        effective.agent = requested.agent.clone();
+        Ok(effective)
+    } else {
+        Err(changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NetworkMode, Shell};
+
+    fn spec() -> SandboxSpec {
+        SandboxSpec::new("/w", Shell)
+    }
+
+    #[test]
+    fn unset_fields_inherit() {
+        let mut stored = spec().resolved();
+        stored.env.insert("A".into(), "1".into());
+        stored.resources.cpus = Some(2.0);
+        let eff = reconcile(&spec(), &stored).unwrap();
+        assert_eq!(eff, stored);
+    }
+
+    #[test]
+    fn each_change_is_listed() {
+        let stored = spec().resolved();
+        let mut req = spec();
+        req.network = Some(NetworkMode::None);
+        req.env.insert("API_TOKEN".into(), "s3cret".into());
+        req.resources.memory = Some(1 << 30);
+        let changes = reconcile(&req, &stored).unwrap_err();
+        let fields: Vec<_> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["env.API_TOKEN", "memory", "network"]);
+        assert!(!format!("{changes:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn same_values_are_no_change() {
+        let stored = spec().resolved();
+        let mut req = spec();
+        req.network = Some(NetworkMode::Bridge);
+        req.mount_docker_socket = Some(false);
+        req.template = Some(stored.template_image().to_string());
+        reconcile(&req, &stored).unwrap();
+    }
+}

@@ -1,0 +1,229 @@
+//! The one error type of docksandbox. Every message names the fix.
+
+use std::time::Duration;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One field whose requested value differs from the value stored on an existing sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    /// The spec field, e.g. `env.FOO`, `network`, `mounts`.
+    pub field: String,
+    /// The value stored on the existing sandbox (secrets shown as fingerprints).
+    pub stored: String,
+    /// The value this call asked for (secrets shown as fingerprints).
+    pub requested: String,
+}
+
+impl std::fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} -> {}", self.field, self.stored, self.requested)
+    }
+}
+
+/// Everything that can go wrong in docksandbox.
+///
+/// Bindings map each variant once (Python exception classes, Node error codes); the
+/// [`Error::kind`] gives the stable category they map from.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No Docker engine answered.
+    #[error("Docker daemon not reachable at {host}: {reason}. Start dockerd (or Docker Desktop), or set DOCKER_HOST to a running engine")]
+    DockerUnavailable {
+        /// The address tried (`unix:///var/run/docker.sock`, `tcp://…`).
+        host: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
+
+    /// The engine's socket exists but this user may not use it.
+    #[error("permission denied on the Docker socket {host}: add your user to the `docker` group (then log in again) or run as root")]
+    DockerPermissionDenied {
+        /// The socket address.
+        host: String,
+    },
+
+    /// The template image is not on the engine and could not be pulled.
+    #[error("template image `{image}` not found on the engine ({reason}). Build it (scripts/build-images.sh, `docksandbox template build`) or pass another template")]
+    ImageNotFound {
+        /// The image reference.
+        image: String,
+        /// Why it could not be had (pull error, etc.).
+        reason: String,
+    },
+
+    /// The agent's program is not installed in the template image.
+    #[error("the `{agent}` agent's program (`{command}`) was not found in template `{image}`. Use a template that installs it (e.g. the agent's default template) or pass --template")]
+    AgentNotInstalled {
+        /// Agent name.
+        agent: String,
+        /// The program(s) looked for.
+        command: String,
+        /// The sandbox's image.
+        image: String,
+    },
+
+    /// A spec field is invalid.
+    #[error("invalid {field}: {reason}")]
+    InvalidSpec {
+        /// Which field (`workspace`, `mounts[0].host`, `env.FOO`, `name`, …).
+        field: String,
+        /// Why, naming the rule that refused it.
+        reason: String,
+    },
+
+    /// The sandbox for this workspace exists with another configuration.
+    #[error("sandbox `{name}` exists with another configuration ({}); pass recreate (CLI: --recreate) to replace it, or `docksandbox rm {name}` first", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    ConfigChanged {
+        /// The existing sandbox's name.
+        name: String,
+        /// Each differing field.
+        changes: Vec<FieldChange>,
+    },
+
+    /// No sandbox matches the reference.
+    #[error("no sandbox matches `{reference}`: list them with `docksandbox ls`")]
+    NotFound {
+        /// The name, id or id prefix asked for.
+        reference: String,
+    },
+
+    /// A reference matches several sandboxes.
+    #[error("`{reference}` matches {count} sandboxes: use a longer id prefix or the full name")]
+    Ambiguous {
+        /// The id prefix asked for.
+        reference: String,
+        /// How many matched.
+        count: usize,
+    },
+
+    /// A container with the wanted name exists but is not this sandbox.
+    #[error("a container named `{name}` already exists and is not the sandbox for this workspace and agent: choose another name or remove that container")]
+    NameInUse {
+        /// The contested name.
+        name: String,
+    },
+
+    /// An exec ran longer than its timeout; the process was killed.
+    #[error("command `{command}` timed out after {timeout:?} and was killed")]
+    ExecTimeout {
+        /// The command, shell-quoted for display.
+        command: String,
+        /// The timeout that elapsed.
+        timeout: Duration,
+        /// Output captured before the kill.
+        stdout: Vec<u8>,
+        /// Error output captured before the kill.
+        stderr: Vec<u8>,
+    },
+
+    /// The sandbox is not running (it must be started first).
+    #[error(
+        "sandbox `{name}` is not running (status: {status}); `docksandbox run` starts it again"
+    )]
+    NotRunning {
+        /// Sandbox name.
+        name: String,
+        /// Its status.
+        status: String,
+    },
+
+    /// The sandbox container did not come up.
+    #[error("sandbox `{name}` did not start: {reason}")]
+    StartFailed {
+        /// Sandbox name.
+        name: String,
+        /// What went wrong, with the container's output where there was some.
+        reason: String,
+    },
+
+    /// The mounts the engine made differ from the validated ones (a path was swapped between check and use).
+    #[error("mount check failed for sandbox `{name}`: {reason}; the container was removed. Check for symlinks being swapped under the workspace path")]
+    MountMismatch {
+        /// Sandbox name.
+        name: String,
+        /// Which mount differed.
+        reason: String,
+    },
+
+    /// A file operation inside the sandbox failed.
+    #[error("file operation on `{path}` failed: {reason}")]
+    File {
+        /// The path inside the sandbox (or on the host for copies).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The engine refused a request.
+    #[error("Docker engine error ({status}): {message}")]
+    Engine {
+        /// HTTP status from the engine.
+        status: u16,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// A local I/O error (reading host files, talking to the engine).
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// Anything else from the engine client.
+    #[error("Docker client error: {0}")]
+    Client(String),
+}
+
+/// Stable categories of [`Error`], the thing bindings map to exception classes / error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Engine not reachable or not usable.
+    DockerUnavailable,
+    /// Bad input.
+    InvalidSpec,
+    /// Existing sandbox has another config.
+    ConfigChanged,
+    /// Nothing matches.
+    NotFound,
+    /// Exec timed out.
+    ExecTimeout,
+    /// Image or agent program missing.
+    Image,
+    /// Everything else.
+    Other,
+}
+
+impl Error {
+    /// The stable category of this error.
+    ///
+    /// ```
+    /// use docksandbox::{Error, ErrorKind};
+    /// let e = Error::NotFound { reference: "x".into() };
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::DockerUnavailable { .. } | Error::DockerPermissionDenied { .. } => {
+                ErrorKind::DockerUnavailable
+            }
+            Error::InvalidSpec { .. } | Error::NameInUse { .. } | Error::Ambiguous { .. } => {
+                ErrorKind::InvalidSpec
+            }
+            Error::ConfigChanged { .. } => ErrorKind::ConfigChanged,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::ExecTimeout { .. } => ErrorKind::ExecTimeout,
+            Error::ImageNotFound { .. } | Error::AgentNotInstalled { .. } => ErrorKind::Image,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Shorthand for an [`Error::InvalidSpec`].
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidSpec {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Options and results of commands run in a sandbox.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+
+use crate::backend::ExecEvent;
+use crate::error::Result;
+
+/// How to run one command. Everything is optional: the defaults run it as the sandbox user,
+/// in the workspace, with no stdin and no timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// let opts = docksandbox::ExecOptions::default()
+///     .env("RUST_LOG", "debug")
+///     .workdir("/tmp")
+///     .stdin(b"input".to_vec())
+///     .timeout(Duration::from_secs(30));
+/// assert_eq!(opts.timeout, Some(Duration::from_secs(30)));
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// Extra environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Working directory (default: the workspace).
+    pub workdir: Option<String>,
+    /// User (`uid:gid` or a name; default: the workspace owner's uid:gid).
+    pub user: Option<String>,
+    /// Bytes fed to stdin, then stdin is closed.
+    pub stdin: Option<Vec<u8>>,
+    /// Kill the command (and its children) after this long; the call then fails with
+    /// [`crate::Error::ExecTimeout`].
+    pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ExecOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: BTreeMap<&String, String> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k, crate::secrets::shown_value(k, v)))
+            .collect();
+        f.debug_struct("ExecOptions")
+            .field("env", &env)
+            .field("workdir", &self.workdir)
+            .field("user", &self.user)
+            .field("stdin", &self.stdin.as_ref().map(Vec::len))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ExecOptions {
+    /// Adds an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+    /// Sets the working directory.
+    pub fn workdir(mut self, dir: impl Into<String>) -> Self {
+        self.workdir = Some(dir.into());
+        self
+    }
+    /// Sets the user.
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+    /// Sets stdin's content.
+    pub fn stdin(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(data.into());
+        self
+    }
+    /// Sets the timeout.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+}
+
+/// The captured result of a finished command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecOutput {
+    /// Exit code (128 + signal number when a signal ended it).
+    pub exit_code: i64,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+}
+
+impl ExecOutput {
+    /// Whether the command exited with 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    /// Stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// A streaming command: stdout and stderr chunks as they come, then [`ExecEvent::Exit`].
+pub type ExecStream = BoxStream<'static, Result<ExecEvent>>;

@@ -1,0 +1,135 @@
+//! What `inspect` and `list` report about a sandbox.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{
+    ContainerDetails, ContainerSummary, MountRequest, SandboxStatus, SecuritySettings,
+};
+use crate::labels;
+use crate::spec::SandboxSpec;
+
+/// A sandbox as reported by [`crate::Sandbox::inspect`] and [`crate::Client::list`].
+///
+/// `list` fills the fields known from one listing request; `inspect` also fills `mounts`,
+/// `security`, `resources` and `network`. Secrets never appear (env values whose names look
+/// secret are fingerprints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    /// Container id.
+    pub id: String,
+    /// Container name.
+    pub name: String,
+    /// Agent name.
+    pub agent: String,
+    /// Workspace path (host and sandbox).
+    pub workspace: PathBuf,
+    /// Template image.
+    pub template: String,
+    /// Status.
+    pub status: SandboxStatus,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+    /// `uid:gid` commands run as.
+    pub user: String,
+    /// docksandbox version that created it.
+    pub version: String,
+    /// Whether the engine's socket is mounted (the agent controls the engine).
+    pub docker_socket: bool,
+    /// Things the user should know (e.g. the docker socket is mounted).
+    pub warnings: Vec<String>,
+    /// User labels.
+    pub labels: BTreeMap<String, String>,
+    /// The stored spec.
+    pub spec: Option<SandboxSpec>,
+    /// Mounts as the engine made them (inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<MountRequest>>,
+    /// Effective security settings (inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<SecuritySettings>,
+    /// Effective limits (inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<EffectiveResources>,
+    /// Network mode (inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+/// Limits as the engine applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EffectiveResources {
+    /// CPUs (None: unlimited).
+    pub cpus: Option<f64>,
+    /// Memory bytes (None: unlimited).
+    pub memory: Option<u64>,
+    /// Process limit.
+    pub pids: Option<i64>,
+}
+
+/// The warning shown wherever a sandbox has the engine's socket.
+pub const DOCKER_SOCKET_WARNING: &str =
+    "the Docker socket is mounted: the agent can control the Docker engine (and through it, the host)";
+
+impl SandboxInfo {
+    pub(crate) fn from_summary(s: ContainerSummary) -> Self {
+        let spec = labels::decode(&s.labels).ok();
+        let docker_socket = spec
+            .as_ref()
+            .and_then(|sp| sp.mount_docker_socket)
+            .unwrap_or(false);
+        let get = |k: &str| s.labels.get(k).cloned().unwrap_or_default();
+        let user_labels = s
+            .labels
+            .iter()
+            .filter(|(k, _)| !k.starts_with(labels::PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        SandboxInfo {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            agent: get(labels::AGENT),
+            workspace: PathBuf::from(get(labels::WORKSPACE)),
+            template: spec
+                .as_ref()
+                .map(|sp| sp.template_image().to_string())
+                .unwrap_or_else(|| s.image.clone()),
+            status: s.status,
+            created: s.created,
+            user: get(labels::USER),
+            version: get(labels::VERSION),
+            docker_socket,
+            warnings: if docker_socket {
+                vec![DOCKER_SOCKET_WARNING.to_string()]
+            } else {
+                Vec::new()
+            },
+            labels: user_labels,
+            spec,
+            mounts: None,
+            security: None,
+            resources: None,
+            network: None,
+        }
+    }
+
+    pub(crate) fn from_details(d: ContainerDetails) -> Self {
+        let mut info = SandboxInfo::from_summary(d.summary);
+        let socket = d.mounts.iter().any(|m| m.target == "/var/run/docker.sock");
+        if socket && !info.docker_socket {
+            info.docker_socket = true;
+            info.warnings.push(DOCKER_SOCKET_WARNING.to_string());
+        }
+        info.resources = Some(EffectiveResources {
+            cpus: d.cpus,
+            memory: d.memory,
+            pids: d.security.pids_limit,
+        });
+        info.mounts = Some(d.mounts);
+        info.security = Some(d.security);
+        info.network = Some(d.network_mode);
+        info
+    }
+}

@@ -1,0 +1,59 @@
+//! Deterministic container names derived from (workspace, agent).
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// The sandbox key's short hash: 8 hex digits of SHA-256 over the agent and the canonical path.
+pub(crate) fn key_hash(workspace: &Path, agent: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(agent.as_bytes());
+    h.update([0u8]);
+    h.update(workspace.as_os_str().as_encoded_bytes());
+    hex(&h.finalize()[..4])
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The default container name of the sandbox for `workspace` and `agent`:
+/// `<agent>-<directory name>-<hash>`, always a valid Docker name, the same for the same inputs.
+///
+/// ```
+/// use std::path::Path;
+/// let n = docksandbox::derive_name(Path::new("/home/me/My Project"), "claude");
+/// assert!(n.starts_with("claude-My-Project-"));
+/// assert_eq!(n, docksandbox::derive_name(Path::new("/home/me/My Project"), "claude"));
+/// ```
+pub fn derive_name(workspace: &Path, agent: &str) -> String {
+    let base = workspace
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut dir = String::new();
+    for c in base.chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+        let c = if keep { c } else { '-' };
+        if c == '-' && dir.ends_with('-') {
+            continue;
+        }
+        dir.push(c);
+        if dir.len() >= 40 {
+            break;
+        }
+    }
+    let dir = dir.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let agent: String = agent
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .take(32)
+        .collect();
+    let agent = if agent.is_empty() { "sandbox" } else { &agent };
+    let hash = key_hash(workspace, agent);
+    if dir.is_empty() {
+        format!("{agent}-{hash}")
+    } else {
+        format!("{agent}-{dir}-{hash}")
+    }
+}

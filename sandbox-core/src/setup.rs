@@ -1,0 +1,83 @@
+//! What runs as the sandbox container's main process: a one-time-per-start setup as root
+//! (the sandbox user at the workspace owner's uid/gid, its home, the credential links), a
+//! ready marker, then `sleep infinity` under the engine's init. Everything else is exec'd.
+
+use crate::labels::INTERNAL_DIR;
+
+/// Printed by the setup when the sandbox is ready for execs.
+pub(crate) const READY_MARKER: &str = "docksandbox-ready";
+
+/// Where the per-agent credentials volume is mounted.
+pub(crate) fn credentials_dir() -> String {
+    format!("{INTERNAL_DIR}/credentials")
+}
+
+/// Arguments: uid gid home credentials-dir [credential paths…]. POSIX sh, busybox included.
+const SCRIPT: &str = r#"set -u
+U=$1; G=$2; H=$3; CRED=$4; shift 4
+if [ "$U" != 0 ]; then
+  if grep -q '^agent:' /etc/passwd 2>/dev/null; then
+    sed -i "s/^agent:[^:]*:[0-9]*:[0-9]*:/agent:x:$U:$G:/" /etc/passwd
+  else
+    echo "agent:x:$U:$G:agent:$H:/bin/sh" >> /etc/passwd
+  fi
+  if grep -q '^agent:' /etc/group 2>/dev/null; then
+    sed -i "s/^agent:[^:]*:[0-9]*:/agent:x:$G:/" /etc/group
+  elif ! grep -q "^[^:]*:[^:]*:$G:" /etc/group 2>/dev/null; then
+    echo "agent:x:$G:" >> /etc/group
+  fi
+fi
+mkdir -p "$H"
+[ "$(stat -c %u "$H" 2>/dev/null)" = "$U" ] || chown -R "$U:$G" "$H" 2>/dev/null
+if [ -n "$CRED" ] && [ -d "$CRED" ]; then
+  chown "$U:$G" "$CRED"
+  for p in "$@"; do
+    src="$CRED/$p"; dst="$H/$p"
+    [ -L "$dst" ] && continue
+    mkdir -p "$(dirname "$dst")" "$(dirname "$src")"
+    if [ -f "$dst" ] || { [ ! -e "$dst" ] && case "$p" in *.json) true;; *) false;; esac; }; then
+      [ -e "$src" ] || { [ -f "$dst" ] && cp -p "$dst" "$src"; }
+      rm -f "$dst"
+    else
+      mkdir -p "$src"
+      [ -d "$dst" ] && cp -a "$dst/." "$src/" 2>/dev/null
+      rm -rf "$dst"
+    fi
+    ln -s "$src" "$dst"
+    chown -h "$U:$G" "$dst"; [ -e "$src" ] && chown "$U:$G" "$src"
+    chown "$U:$G" "$(dirname "$dst")" 2>/dev/null
+  done
+fi
+echo docksandbox-ready
+exec sleep infinity
+"#;
+
+/// The container's entrypoint for a sandbox whose user is `uid:gid` with home `home`.
+pub(crate) fn entrypoint(
+    uid: u32,
+    gid: u32,
+    home: &str,
+    cred_paths: Option<&[String]>,
+) -> Vec<String> {
+    let mut v = vec![
+        "/bin/sh".to_string(),
+        "-c".into(),
+        SCRIPT.into(),
+        "docksandbox-init".into(),
+        uid.to_string(),
+        gid.to_string(),
+        home.to_string(),
+        cred_paths.map(|_| credentials_dir()).unwrap_or_default(),
+    ];
+    v.extend(cred_paths.unwrap_or_default().iter().cloned());
+    v
+}
+
+/// Home of the sandbox user: `/root` for root, `/home/agent` for everyone else.
+pub(crate) fn home_for(uid: u32) -> &'static str {
+    if uid == 0 {
+        "/root"
+    } else {
+        "/home/agent"
+    }
+}

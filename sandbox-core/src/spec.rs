@@ -1,0 +1,214 @@
+//! The typed description of a sandbox.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::Agent;
+use crate::error::{Error, Result};
+use crate::mount::Mount;
+use crate::resources::Resources;
+use crate::validate;
+
+/// Where an agent's login and settings live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialsMode {
+    /// A named volume per agent, shared by all sandboxes of that agent, kept across `rm`:
+    /// log in once.
+    #[default]
+    Sandbox,
+    /// Nothing is mounted: log in by hand in each sandbox.
+    None,
+}
+
+impl std::str::FromStr for CredentialsMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "sandbox" => Ok(CredentialsMode::Sandbox),
+            "none" => Ok(CredentialsMode::None),
+            "host" => Err(Error::invalid(
+                "credentials",
+                "`host` (sharing ~/.ssh, ~/.gitconfig…) is not supported: it hands host secrets to the agent; use `sandbox` or `none`",
+            )),
+            _ => Err(Error::invalid(
+                "credentials",
+                format!("`{}` is not one of: sandbox, none", s.escape_debug()),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for CredentialsMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CredentialsMode::Sandbox => "sandbox",
+            CredentialsMode::None => "none",
+        })
+    }
+}
+
+/// The sandbox's network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// The engine's default bridge: outbound access, nothing published.
+    #[default]
+    Bridge,
+    /// No network at all (loopback only).
+    None,
+}
+
+impl std::str::FromStr for NetworkMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "bridge" => Ok(NetworkMode::Bridge),
+            "none" => Ok(NetworkMode::None),
+            _ => Err(Error::invalid(
+                "network",
+                format!(
+                    "`{}` is not one of: bridge, none (host networking is never allowed)",
+                    s.escape_debug()
+                ),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::None => "none",
+        })
+    }
+}
+
+/// A validated description of a sandbox: what [`crate::SandboxBuilder`] builds and what is
+/// stored (secrets fingerprinted) on the container.
+///
+/// `Option` fields that are `None` were not set by the caller: on a re-run they inherit the
+/// stored value, and on create they get their default (see [`SandboxSpec::resolved`]).
+///
+/// ```
+/// use docksandbox::{Sandbox, Shell, SandboxSpec};
+/// let dir = tempfile::tempdir().unwrap();
+/// let spec: SandboxSpec = Sandbox::builder().workspace(dir.path()).agent(Shell).build().unwrap();
+/// let json = serde_json::to_string(&spec).unwrap();
+/// assert_eq!(serde_json::from_str::<SandboxSpec>(&json).unwrap(), spec);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxSpec {
+    /// Canonical absolute host path, mounted at the same path and used as working directory.
+    pub workspace: PathBuf,
+    /// The agent this sandbox runs.
+    pub agent: Agent,
+    /// Template image; the agent's default when `None`.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Environment variables set in the container.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Extra bind mounts.
+    #[serde(default)]
+    pub mounts: Vec<Mount>,
+    /// Mount the engine's socket at `/var/run/docker.sock` (gives the agent control of the engine).
+    #[serde(default)]
+    pub mount_docker_socket: Option<bool>,
+    /// Where the agent's login lives.
+    #[serde(default)]
+    pub credentials: Option<CredentialsMode>,
+    /// Container name; derived from the workspace and agent when `None`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Resource limits.
+    #[serde(default)]
+    pub resources: Resources,
+    /// Network mode.
+    #[serde(default)]
+    pub network: Option<NetworkMode>,
+    /// Extra container labels (keys under `docksandbox.` are reserved).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl SandboxSpec {
+    /// A spec for `workspace` and `agent` with nothing else set. Not yet validated.
+    pub fn new(workspace: impl Into<PathBuf>, agent: impl Into<Agent>) -> Self {
+        SandboxSpec {
+            workspace: workspace.into(),
+            agent: agent.into(),
+            template: None,
+            env: BTreeMap::new(),
+            mounts: Vec::new(),
+            mount_docker_socket: None,
+            credentials: None,
+            name: None,
+            resources: Resources::default(),
+            network: None,
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// Checks every field and returns the spec with its paths canonicalized.
+    ///
+    /// Errors are [`Error::InvalidSpec`] naming the field and the rule.
+    pub fn validate(mut self) -> Result<Self> {
+        self.agent.validate()?;
+        let home = validate::host_home();
+        self.workspace = validate::workspace(&self.workspace, home.as_deref())?;
+        if let Some(t) = &self.template {
+            validate::template(t)?;
+        }
+        for (k, v) in &self.env {
+            validate::env_name(k, "env")?;
+            validate::env_value(k, v)?;
+        }
+        let mut targets = std::collections::BTreeSet::new();
+        targets.insert(self.workspace.clone());
+        for (i, m) in self.mounts.iter_mut().enumerate() {
+            *m = validate::mount(m, i, home.as_deref())?;
+            if !targets.insert(m.container.clone()) {
+                return Err(Error::invalid(
+                    format!("mounts[{i}].container"),
+                    format!(
+                        "{} is already mounted (the workspace or another mount)",
+                        m.container.display()
+                    ),
+                ));
+            }
+        }
+        if let Some(n) = &self.name {
+            validate::container_name(n)?;
+        }
+        self.resources.validate()?;
+        for (k, v) in &self.labels {
+            validate::label(k, v)?;
+        }
+        Ok(self)
+    }
+
+    /// The spec with every unset field given its default: what a new sandbox is created with.
+    pub fn resolved(&self) -> SandboxSpec {
+        let mut s = self.clone();
+        s.template
+            .get_or_insert_with(|| self.agent.default_template.clone());
+        s.mount_docker_socket.get_or_insert(false);
+        s.credentials.get_or_insert(CredentialsMode::Sandbox);
+        s.name
+            .get_or_insert_with(|| crate::naming::derive_name(&self.workspace, &self.agent.name));
+        s.resources.pids.get_or_insert(Resources::DEFAULT_PIDS);
+        s.network.get_or_insert(NetworkMode::Bridge);
+        s
+    }
+
+    /// The template image this spec resolves to.
+    pub fn template_image(&self) -> &str {
+        self.template
+            .as_deref()
+            .unwrap_or(&self.agent.default_template)
+    }
+}

@@ -1,0 +1,405 @@
+//! The validation rules for every host path, container path, name and value of a spec.
+//!
+//! Host paths are canonicalized (symlinks resolved) before the rules run, so `..`, `//`, `/./`
+//! and symlink chains are judged by where they really lead.
+
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::mount::Mount;
+
+/// Longest path accepted (Linux `PATH_MAX`).
+pub const PATH_MAX: usize = 4096;
+/// Longest environment value accepted (Linux `MAX_ARG_STRLEN`).
+pub const ENV_VALUE_MAX: usize = 128 * 1024;
+
+/// System directories that may be neither a workspace, a mount source nor a mount target,
+/// nor anything inside them.
+pub const SYSTEM_PATHS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/var/run",
+    "/var/lib/docker",
+];
+
+/// Directories that may be neither a workspace nor a mount, but whose subdirectories may.
+pub const SHARED_DIRS: &[&str] = &[
+    "/tmp", "/var/tmp", "/var", "/var/lib", "/mnt", "/media", "/opt", "/srv",
+];
+
+/// Home-relative directories holding host secrets: never mounted through the generic options.
+pub const SECRET_HOME_DIRS: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".docker",
+    ".gnupg",
+    ".kube",
+    ".config/gcloud",
+];
+
+/// The host's home directory (canonicalized), if `HOME` is set.
+pub(crate) fn host_home() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    let p = PathBuf::from(home);
+    Some(std::fs::canonicalize(&p).unwrap_or(p))
+}
+
+/// Turns a user-typed path into an absolute one, relative to the current directory
+/// (what `-w .` means on a command line). Does not touch the file system otherwise.
+///
+/// ```
+/// let p = docksandbox::absolutize("project").unwrap();
+/// assert!(p.is_absolute() && p.ends_with("project"));
+/// ```
+pub fn absolutize(p: impl AsRef<Path>) -> Result<PathBuf> {
+    let p = p.as_ref();
+    if p.is_absolute() {
+        Ok(p.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(p))
+    }
+}
+
+fn raw_checks(p: &Path, field: &str) -> Result<()> {
+    let bytes = p.as_os_str().as_bytes();
+    if bytes.is_empty() {
+        return Err(Error::invalid(field, "is empty"));
+    }
+    if bytes.contains(&0) {
+        return Err(Error::invalid(field, "contains a NUL byte"));
+    }
+    if bytes.len() > PATH_MAX {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "is {} bytes long; paths are limited to {PATH_MAX}",
+                bytes.len()
+            ),
+        ));
+    }
+    if p.to_str().is_none() {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "`{}` is not valid UTF-8; the engine would mount a different path",
+                p.display()
+            ),
+        ));
+    }
+    if bytes.contains(&b'\n') || bytes.contains(&b'\r') {
+        return Err(Error::invalid(field, "contains a line break"));
+    }
+    if !p.is_absolute() {
+        return Err(Error::invalid(
+            field,
+            format!("`{}` is relative; give an absolute path", p.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Lexically normalizes an absolute path (`.`, `..`, `//`), without touching the file system.
+pub(crate) fn normalize_lexically(p: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+fn is_within(p: &Path, dir: &Path) -> bool {
+    p == dir || p.starts_with(dir)
+}
+
+/// The rules every path that ends up mounted obeys, whether on the host or in the container.
+fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
+    if p == Path::new("/") {
+        return Err(Error::invalid(
+            field,
+            "`/` may not be mounted (the whole file system)",
+        ));
+    }
+    for sys in SYSTEM_PATHS {
+        if is_within(p, Path::new(sys)) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} is a system path ({sys} and everything in it is refused)",
+                    p.display()
+                ),
+            ));
+        }
+    }
+    for shared in SHARED_DIRS {
+        if p == Path::new(shared) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} is a shared system directory; use a directory inside it",
+                    p.display()
+                ),
+            ));
+        }
+    }
+    if let Some(home) = home {
+        if home.starts_with(p) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} is the home directory or an ancestor of it (it would expose ~/.ssh, ~/.aws …); use a project directory",
+                    p.display()
+                ),
+            ));
+        }
+        for secret in SECRET_HOME_DIRS {
+            let dir = home.join(secret);
+            if is_within(p, &dir) {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "{} holds host secrets (~/{secret}) and is never mounted",
+                        p.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates and canonicalizes a workspace directory.
+pub(crate) fn workspace(p: &Path, home: Option<&Path>) -> Result<PathBuf> {
+    raw_checks(p, "workspace")?;
+    let canon = std::fs::canonicalize(p).map_err(|e| {
+        Error::invalid(
+            "workspace",
+            format!("`{}` cannot be used: {e}", p.display()),
+        )
+    })?;
+    raw_checks(&canon, "workspace")?;
+    if !canon.is_dir() {
+        return Err(Error::invalid(
+            "workspace",
+            format!("`{}` is not a directory", canon.display()),
+        ));
+    }
+    placement_rules(&canon, "workspace", home)?;
+    Ok(canon)
+}
+
+/// Validates an extra mount: canonical host source, normalized container target.
+pub(crate) fn mount(m: &Mount, i: usize, home: Option<&Path>) -> Result<Mount> {
+    let hf = format!("mounts[{i}].host");
+    let cf = format!("mounts[{i}].container");
+    raw_checks(&m.host, &hf)?;
+    raw_checks(&m.container, &cf)?;
+    let meta = std::fs::symlink_metadata(&m.host)
+        .and_then(|_| std::fs::metadata(&m.host))
+        .map_err(|e| Error::invalid(&hf, format!("`{}` cannot be used: {e}", m.host.display())))?;
+    if meta.file_type().is_socket() {
+        return Err(Error::invalid(
+            &hf,
+            format!(
+                "{} is a socket; the docker socket is mounted only through mount_docker_socket (--mount-docker-socket), other sockets never",
+                m.host.display()
+            ),
+        ));
+    }
+    if !(meta.is_dir() || meta.is_file()) {
+        return Err(Error::invalid(
+            &hf,
+            format!("{} is neither a file nor a directory", m.host.display()),
+        ));
+    }
+    let host = std::fs::canonicalize(&m.host)?;
+    raw_checks(&host, &hf)?;
+    placement_rules(&host, &hf, home)?;
+    let container = normalize_lexically(&m.container);
+    placement_rules(&container, &cf, home)?;
+    if is_within(&container, Path::new(crate::labels::INTERNAL_DIR)) {
+        return Err(Error::invalid(&cf, "is reserved for docksandbox"));
+    }
+    Ok(Mount {
+        host,
+        container,
+        read_only: m.read_only,
+    })
+}
+
+/// Validates an environment variable name.
+pub(crate) fn env_name(k: &str, field: &str) -> Result<()> {
+    if k.is_empty() {
+        return Err(Error::invalid(
+            field,
+            "an environment variable name is empty",
+        ));
+    }
+    if k.contains('=') || k.contains('\0') {
+        return Err(Error::invalid(
+            format!("{field}.{}", k.escape_debug()),
+            "an environment variable name may not contain `=` or NUL",
+        ));
+    }
+    if k.len() > 1024 {
+        return Err(Error::invalid(
+            field,
+            "an environment variable name is over 1024 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates an environment variable value.
+pub(crate) fn env_value(k: &str, v: &str) -> Result<()> {
+    if v.contains('\0') {
+        return Err(Error::invalid(
+            format!("env.{k}"),
+            "the value contains a NUL byte",
+        ));
+    }
+    if v.len() > ENV_VALUE_MAX {
+        return Err(Error::invalid(
+            format!("env.{k}"),
+            format!("the value is {} bytes; at most {ENV_VALUE_MAX}", v.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a container name against the engine's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub(crate) fn container_name(n: &str) -> Result<()> {
+    let ok = (2..=128).contains(&n.len())
+        && n.as_bytes()[0].is_ascii_alphanumeric()
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "name",
+            format!(
+                "`{}` must be 2-128 characters of letters, digits, `_`, `.` or `-`, starting with a letter or digit",
+                n.escape_debug()
+            ),
+        ))
+    }
+}
+
+/// Validates a template image reference (shape only; the engine judges the rest).
+pub(crate) fn template(t: &str) -> Result<()> {
+    if t.is_empty() || t.len() > 255 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            "template",
+            format!("`{}` is not an image reference", t.escape_debug()),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a user label.
+pub(crate) fn label(k: &str, v: &str) -> Result<()> {
+    if k.is_empty() || k.len() > 256 || k.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(
+            "labels",
+            format!("`{}` is not a label key", k.escape_debug()),
+        ));
+    }
+    if k.starts_with(crate::labels::PREFIX) {
+        return Err(Error::invalid(
+            format!("labels.{k}"),
+            format!("keys under `{}` are reserved", crate::labels::PREFIX),
+        ));
+    }
+    if v.contains('\0') || v.len() > 4096 {
+        return Err(Error::invalid(
+            format!("labels.{k}"),
+            "the value holds NUL or is over 4096 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates agent arguments (NUL cannot pass through exec).
+pub(crate) fn args(args: &[String]) -> Result<()> {
+    if args.iter().any(|a| a.contains('\0')) {
+        return Err(Error::invalid("args", "an argument contains a NUL byte"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement() {
+        let home = Path::new("/home/u");
+        for bad in [
+            "/",
+            "/usr",
+            "/usr/local/x",
+            "/etc",
+            "/proc/1",
+            "/var/run",
+            "/run/user",
+            "/home",
+            "/home/u",
+            "/home/u/.ssh",
+            "/home/u/.ssh/keys",
+            "/home/u/.aws",
+            "/tmp",
+            "/var",
+        ] {
+            assert!(
+                placement_rules(Path::new(bad), "f", Some(home)).is_err(),
+                "{bad}"
+            );
+        }
+        for good in [
+            "/home/u/project",
+            "/tmp/x",
+            "/srv/data",
+            "/home/u/.sshx",
+            "/opt/p",
+            "/var/lib/x",
+        ] {
+            placement_rules(Path::new(good), "f", Some(home)).unwrap();
+        }
+    }
+
+    #[test]
+    fn lexical() {
+        assert_eq!(
+            normalize_lexically(Path::new("/a/./b//../c")),
+            Path::new("/a/c")
+        );
+        assert_eq!(normalize_lexically(Path::new("/../..")), Path::new("/"));
+    }
+
+    #[test]
+    fn names() {
+        container_name("claude-proj-1234").unwrap();
+        for bad in ["", "a", "-x", "a b", "a/b", "é1"] {
+            assert!(container_name(bad).is_err(), "{bad}");
+        }
+    }
+}

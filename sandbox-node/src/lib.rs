@@ -1,0 +1,1 @@
+//! The node binding of docksandbox: filled by its own issue.

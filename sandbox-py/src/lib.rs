@@ -1,0 +1,1 @@
+//! The py binding of docksandbox: filled by its own issue.

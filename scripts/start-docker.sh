@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine answers: install Debian's docker.io when there is no dockerd,
+# start dockerd in the background (log in /tmp/dockerd.log) and wait until `docker info` answers.
+# Idempotent: does nothing when an engine already answers.
+set -euo pipefail
+
+if docker info >/dev/null 2>&1; then
+  echo "docker engine: already answering"
+  exit 0
+fi
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: no Docker engine answers and ${need[*]} is missing; install it as root" >&2
+    exit 1
+  fi
+  echo "installing ${need[*]} from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/tmp/docksandbox-apt.log 2>&1 \
+    || { tail -20 /tmp/docksandbox-apt.log >&2; exit 1; }
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "error: no Docker engine answers; start dockerd (as root) or set DOCKER_HOST" >&2
+  exit 1
+fi
+
+echo "starting dockerd (log: /tmp/dockerd.log)"
+nohup dockerd >/tmp/dockerd.log 2>&1 &
+for _ in $(seq 1 120); do
+  if docker info >/dev/null 2>&1; then
+    echo "docker engine: up ($(docker version --format '{{.Server.Version}} API {{.Server.APIVersion}}'))"
+    exit 0
+  fi
+  sleep 0.5
+done
+echo "error: dockerd did not answer within 60 s; its log:" >&2
+tail -30 /tmp/dockerd.log >&2
+exit 1
