@@ -55,7 +55,7 @@ impl Client {
                 return Ok(sb);
             }
         }
-        self.create(&spec, options, true).await
+        self.create(&spec, options).await
     }
 
     /// Reuses an existing sandbox; `None` when it was removed to be recreated.
@@ -115,12 +115,7 @@ impl Client {
             })
     }
 
-    async fn create(
-        &self,
-        spec: &SandboxSpec,
-        options: RunOptions,
-        may_retry: bool,
-    ) -> Result<Sandbox> {
+    async fn create(&self, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
         let resolved = spec.resolved();
         let config = self.container_config(&resolved)?;
         if resolved.credentials == Some(CredentialsMode::Sandbox)
@@ -137,59 +132,66 @@ impl Client {
                 .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
                 .await?;
         }
-        match self.backend().create(&config).await? {
-            Created::NameTaken => {
-                let d = self.backend().inspect(&config.name).await?;
-                let key = labels::key(&resolved.workspace, &resolved.agent.name);
-                if d.summary.labels.get(labels::KEY) != Some(&key) {
-                    return Err(Error::NameInUse { name: config.name });
-                }
-                let running = d.summary.status == SandboxStatus::Running;
-                let adopted = self
-                    .adopt(
-                        spec,
-                        d.summary.id,
-                        d.summary.name,
-                        &d.summary.labels,
-                        running,
-                        options,
-                    )
-                    .await?;
-                match adopted {
-                    Some(sb) => Ok(sb),
-                    None if may_retry => Box::pin(self.create(spec, options, false)).await,
-                    None => Err(Error::NameInUse { name: config.name }),
-                }
-            }
-            Created::New(id) => {
-                let started = async {
-                    self.backend()
-                        .start(&id)
-                        .await
-                        .map_err(|e| start_error(&config.name, e))?;
-                    let d = self.backend().inspect(&id).await?;
-                    verify_mounts(&config, &d)?;
-                    self.wait_ready(&config.name, &d).await
-                }
-                .await;
-                if let Err(e) = started {
-                    if let Err(rm) = self.backend().remove(&id, true).await {
-                        tracing::warn!(error = %rm, "could not remove the failed sandbox");
+        let key = labels::key(&resolved.workspace, &resolved.agent.name);
+        let mut backoff = Duration::from_millis(5);
+        for _attempt in 0..40 {
+            let id = match self.backend().create(&config).await? {
+                Created::New(id) => id,
+                Created::NameTaken => {
+                    // The engine reserves a name before the container can be inspected: a
+                    // concurrent winner may not be visible yet, or may have failed and gone.
+                    let d = match self.backend().inspect(&config.name).await {
+                        Ok(d) => d,
+                        Err(Error::NotFound { .. }) => {
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_millis(200));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    if d.summary.labels.get(labels::KEY) != Some(&key) {
+                        return Err(Error::NameInUse { name: config.name });
                     }
-                    return Err(e);
+                    let running = d.summary.status == SandboxStatus::Running;
+                    let s = d.summary;
+                    match self
+                        .adopt(spec, s.id, s.name, &s.labels, running, options)
+                        .await?
+                    {
+                        Some(sb) => return Ok(sb),
+                        None => continue,
+                    }
                 }
-                let user = config.labels.get(labels::USER).cloned().unwrap_or_default();
-                let home = config.labels.get(labels::HOME).cloned().unwrap_or_default();
-                Ok(Sandbox::new(
-                    self.backend().clone(),
-                    id,
-                    config.name,
-                    labels::storable(&resolved),
-                    user,
-                    home,
-                ))
+            };
+            let started = async {
+                self.backend()
+                    .start(&id)
+                    .await
+                    .map_err(|e| start_error(&config.name, e))?;
+                let d = self.backend().inspect(&id).await?;
+                verify_mounts(&config, &d)?;
+                self.wait_ready(&config.name, &d).await
             }
+            .await;
+            if let Err(e) = started {
+                if let Err(rm) = self.backend().remove(&id, true).await {
+                    tracing::warn!(error = %rm, "could not remove the failed sandbox");
+                }
+                return Err(e);
+            }
+            let user = config.labels.get(labels::USER).cloned().unwrap_or_default();
+            let home = config.labels.get(labels::HOME).cloned().unwrap_or_default();
+            let spec = labels::storable(&resolved);
+            return Ok(Sandbox::new(
+                self.backend().clone(),
+                id,
+                config.name,
+                spec,
+                user,
+                home,
+            ));
         }
+        Err(Error::NameInUse { name: config.name })
     }
 
     fn container_config(&self, spec: &SandboxSpec) -> Result<ContainerConfig> {

@@ -37,7 +37,7 @@ pub const SYSTEM_PATHS: &[&str] = &[
 
 /// Directories that may be neither a workspace nor a mount, but whose subdirectories may.
 pub const SHARED_DIRS: &[&str] = &[
-    "/tmp", "/var/tmp", "/var", "/var/lib", "/mnt", "/media", "/opt", "/srv",
+    "/home", "/root", "/tmp", "/var/tmp", "/var", "/var/lib", "/mnt", "/media", "/opt", "/srv",
 ];
 
 /// Home-relative directories holding host secrets: never mounted through the generic options.
@@ -149,17 +149,6 @@ fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
             ));
         }
     }
-    for shared in SHARED_DIRS {
-        if p == Path::new(shared) {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "{} is a shared system directory; use a directory inside it",
-                    p.display()
-                ),
-            ));
-        }
-    }
     if let Some(home) = home {
         if home.starts_with(p) {
             return Err(Error::invalid(
@@ -181,6 +170,17 @@ fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
                     ),
                 ));
             }
+        }
+    }
+    for shared in SHARED_DIRS {
+        if p == Path::new(shared) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} is a shared system directory; use a directory inside it",
+                    p.display()
+                ),
+            ));
         }
     }
     Ok(())

@@ -1,1 +1,140 @@
-//! Cross-crate integration tests: see the files under `tests/tests/`.
+//! Support for the cross-crate tests that drive a real Docker engine.
+//!
+//! Every container a test makes carries the label `dev.docksandbox.test-run=<id>`; dropping
+//! the [`TestEnv`] removes them all, even when the test failed. Without an engine the tests
+//! skip with a message on a laptop, and fail loudly in CI (`CI=true`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use docksandbox::{Client, Sandbox, SandboxBuilder};
+
+/// The label every test container carries.
+pub const TEST_LABEL: &str = "dev.docksandbox.test-run";
+/// The tiny image for fast tests (scripts/build-images.sh).
+pub const BUSYBOX: &str = "docksandbox/busybox:test";
+/// The Debian image with bash, git, sudo, curl and an `agent` user.
+pub const DEBIAN: &str = "docksandbox/base:latest";
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// One test's engine connection, run id and scratch directory.
+#[derive(Debug)]
+pub struct TestEnv {
+    /// The client every sandbox of the test uses.
+    pub client: Client,
+    /// This test's id (label value).
+    pub run_id: String,
+    root: tempfile::TempDir,
+}
+
+impl TestEnv {
+    /// Connects to the engine; `None` (test skipped) when there is none outside CI.
+    pub async fn new() -> Option<TestEnv> {
+        let client = Client::connect().expect("client");
+        if let Err(e) = client.ping().await {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("CI=true but no Docker engine answers: {e}");
+            }
+            eprintln!("SKIPPED: no Docker engine ({e}); run scripts/start-docker.sh");
+            return None;
+        }
+        let run_id = format!(
+            "t{}-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let root = tempfile::Builder::new()
+            .prefix("docksandbox-test-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        Some(TestEnv {
+            client,
+            run_id,
+            root,
+        })
+    }
+
+    /// A fresh workspace directory called `name` (may hold spaces, `:` …).
+    pub fn workspace(&self, name: &str) -> PathBuf {
+        let p = self.root.path().join(name);
+        std::fs::create_dir_all(&p).expect("workspace dir");
+        p
+    }
+
+    /// A builder for `workspace` with this test's client and label, on the busybox image.
+    pub fn builder(&self, workspace: &Path) -> SandboxBuilder {
+        Sandbox::builder()
+            .client(self.client.clone())
+            .workspace(workspace)
+            .agent(docksandbox::Shell)
+            .template(BUSYBOX)
+            .label(TEST_LABEL, &self.run_id)
+    }
+
+    /// Ids of the containers this test created.
+    pub fn containers(&self) -> Vec<String> {
+        docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label={TEST_LABEL}={}", self.run_id),
+        ])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let ids = self.containers();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            docker(&args);
+        }
+    }
+}
+
+/// Runs the docker CLI and returns its stdout (panics when it cannot start).
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every container id on the engine (to check nothing was created).
+pub fn all_container_ids() -> Vec<String> {
+    let mut v: Vec<String> = docker(&["ps", "-aq", "--no-trunc"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    v.sort();
+    v
+}
+
+/// `docker inspect` of a container as JSON.
+pub fn docker_inspect(id: &str) -> serde_json::Value {
+    let s = docker(&["inspect", id]);
+    let v: serde_json::Value = serde_json::from_str(&s).expect("docker inspect JSON");
+    v[0].clone()
+}
+
+/// Skips the test when no engine answers (outside CI).
+#[macro_export]
+macro_rules! env_or_skip {
+    () => {
+        match $crate::TestEnv::new().await {
+            Some(e) => e,
+            None => return,
+        }
+    };
+}

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig, Mount,
-    MountBindOptions, MountType,
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigCgroupnsModeEnum,
+    HostConfigLogConfig, Mount, MountBindOptions, MountType,
 };
 
 use crate::backend::{
@@ -39,6 +39,7 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
         cap_drop: Some(s.cap_drop.clone()),
         cap_add: (!s.cap_add.is_empty()).then(|| s.cap_add.clone()),
         init: Some(s.init),
+        cgroupns_mode: Some(HostConfigCgroupnsModeEnum::PRIVATE),
         pids_limit: s.pids_limit,
         security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
         readonly_rootfs: Some(s.readonly_rootfs),

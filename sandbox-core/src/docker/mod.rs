@@ -247,7 +247,16 @@ impl Backend for DockerBackend {
     async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess> {
         exec::start(&self.docker, &self.host, id, request)
             .await
-            .map_err(|e| not_found(e, id))
+            .map_err(|e| match e {
+                Error::Engine {
+                    status: 409,
+                    message,
+                } if message.contains("not running") => Error::NotRunning {
+                    name: id.to_string(),
+                    status: "stopped".into(),
+                },
+                e => not_found(e, id),
+            })
     }
 
     async fn upload(&self, id: &str, dir: &str, tar: Bytes) -> Result<()> {
