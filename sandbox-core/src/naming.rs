@@ -49,7 +49,8 @@ pub fn derive_name(workspace: &Path, agent: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
         .take(32)
         .collect();
-    let agent = if agent.is_empty() { "sandbox" } else { &agent };
+    let agent = agent.trim_start_matches(['-', '_']);
+    let agent = if agent.is_empty() { "sandbox" } else { agent };
     let hash = key_hash(workspace, agent);
     if dir.is_empty() {
         format!("{agent}-{hash}")
