@@ -407,9 +407,8 @@ fn derive_name_keeps_the_readable_parts() {
     }
 }
 
-/// Known bug: `derive_name` keeps a leading `-`/`_` of the agent string, so the name does not
-/// match the engine's `^[a-zA-Z0-9]`. Validated agent names start with a letter or digit, so
-/// specs are not affected; the public function's contract ("always a valid Docker name") is.
+/// Regression: `derive_name` once kept a leading `-`/`_` of the agent string, giving a name the
+/// engine refuses (`^[a-zA-Z0-9]`).
 #[test]
 fn derive_name_with_agent_starting_with_dash_or_underscore() {
     for agent in ["-", "_", "-x", "_claude", "!-a"] {
@@ -418,9 +417,9 @@ fn derive_name_with_agent_starting_with_dash_or_underscore() {
     }
 }
 
-/// Known bug: serde_json (without its `float_roundtrip` feature) parses some 17-significant-digit
-/// numbers one ULP off, so a stored spec's `cpus` can differ from the requested one and a re-run
-/// reports a spurious `ConfigChanged`.
+/// Regression: without serde_json's `float_roundtrip` feature some 17-significant-digit numbers
+/// came back one ULP off, so a stored `cpus` differed from the requested one and a re-run
+/// reported a spurious `ConfigChanged`.
 #[test]
 fn cpus_with_17_significant_digits_round_trip_through_json() {
     let (_guard, ws) = tempdir();
