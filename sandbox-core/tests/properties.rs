@@ -883,7 +883,13 @@ fn existing_system_paths() -> Vec<PathBuf> {
         }
         out.push(p.to_path_buf());
         if let Ok(rd) = std::fs::read_dir(p) {
-            out.extend(rd.flatten().take(4).map(|e| e.path()));
+            // Children that resolve outside the system paths (e.g. /dev/stdout -> a log file)
+            // are judged where they lead, so they are not system paths.
+            let inside = |c: &PathBuf| {
+                std::fs::canonicalize(c)
+                    .is_ok_and(|r| SYSTEM_PATHS.iter().any(|s| r.starts_with(s)))
+            };
+            out.extend(rd.flatten().map(|e| e.path()).filter(inside).take(4));
         }
     }
     out
