@@ -21,7 +21,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== Rust tests (unit, properties, doc, integration against the engine)"
 export CI="${CI:-true}"   # tests fail instead of skipping when the engine is missing
 status=0
-cargo test --workspace --no-fail-fast || status=$?
+log=$(mktemp)
+if ! cargo test --workspace --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
 
 echo "== main job smoke test (quick start on this directory)"
 cargo run --quiet -p docksandbox-examples --example quickstart || status=$?
@@ -38,4 +39,10 @@ fi
 # Tests remove their containers; this catches any left by a crashed test run.
 leftover=$(docker ps -aq --filter label=dev.docksandbox.test-run)
 [ -z "$leftover" ] || docker rm -f $leftover >/dev/null
+# One closing line for every runner above (cargo prints one result line per test binary).
+passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+[ "$status" = 0 ] || [ "$failed" != 0 ] || failed=1
+echo "summary: $passed passed, $failed failed"
 exit $status

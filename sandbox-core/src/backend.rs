@@ -305,6 +305,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         marker: &str,
         timeout: Duration,
     ) -> Result<()>;
+    /// Resumes a paused container.
+    async fn unpause(&self, id: &str) -> Result<()>;
     /// Stops a container, killing it after `timeout`.
     async fn stop(&self, id: &str, timeout: Duration) -> Result<()>;
     /// Removes a container (`force`: even when running). Named volumes are kept.

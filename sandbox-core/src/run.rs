@@ -40,14 +40,14 @@ impl Client {
         let key = labels::key(&spec.workspace, &spec.agent.name);
         let found = self.backend().list(&[(labels::KEY, key.as_str())]).await?;
         if let Some(existing) = found.into_iter().min_by_key(|s| s.created) {
-            let running = existing.status == SandboxStatus::Running;
+            let status = existing.status;
             if let Some(sb) = self
                 .adopt(
                     &spec,
                     existing.id,
                     existing.name,
                     &existing.labels,
-                    running,
+                    status,
                     options,
                 )
                 .await?
@@ -65,17 +65,20 @@ impl Client {
         id: String,
         name: String,
         stored_labels: &HashMap<String, String>,
-        running: bool,
+        status: SandboxStatus,
         options: RunOptions,
     ) -> Result<Option<Sandbox>> {
         let stored = labels::decode(stored_labels)?;
         match crate::drift::reconcile(requested, &stored) {
             Ok(_effective) => {
-                if !running {
-                    self.backend()
+                match status {
+                    SandboxStatus::Running => {}
+                    SandboxStatus::Paused => self.backend().unpause(&id).await?,
+                    _ => self
+                        .backend()
                         .start(&id)
                         .await
-                        .map_err(|e| start_error(&name, e))?;
+                        .map_err(|e| start_error(&name, e))?,
                 }
                 let d = self.backend().inspect(&id).await?;
                 self.wait_ready(&name, &d).await?;
@@ -152,10 +155,10 @@ impl Client {
                     if d.summary.labels.get(labels::KEY) != Some(&key) {
                         return Err(Error::NameInUse { name: config.name });
                     }
-                    let running = d.summary.status == SandboxStatus::Running;
+                    let status = d.summary.status;
                     let s = d.summary;
                     match self
-                        .adopt(spec, s.id, s.name, &s.labels, running, options)
+                        .adopt(spec, s.id, s.name, &s.labels, status, options)
                         .await?
                     {
                         Some(sb) => return Ok(sb),

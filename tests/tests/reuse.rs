@@ -28,6 +28,13 @@ async fn run_reuses_the_sandbox_and_what_was_installed_persists() {
         .unwrap();
     assert_eq!(out.stdout_str(), "installed\n");
 
+    // A paused sandbox is resumed.
+    docker(&["pause", first.id()]);
+    assert_eq!(first.status().await.unwrap(), SandboxStatus::Paused);
+    let resumed = env.builder(&ws).run().await.unwrap();
+    assert_eq!(resumed.id(), first.id());
+    assert_eq!(resumed.status().await.unwrap(), SandboxStatus::Running);
+
     // Found by labels, not by name: a sandbox with a custom name is found again too.
     let ws2 = env.workspace("named");
     let named = env

@@ -198,6 +198,13 @@ impl Backend for DockerBackend {
         }
     }
 
+    async fn unpause(&self, id: &str) -> Result<()> {
+        self.docker
+            .unpause_container(id)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))
+    }
+
     async fn stop(&self, id: &str, timeout: Duration) -> Result<()> {
         let opts = StopContainerOptionsBuilder::default()
             .t(i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX))
