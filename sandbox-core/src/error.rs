@@ -195,6 +195,27 @@ pub enum ErrorKind {
     Other,
 }
 
+impl ErrorKind {
+    /// The stable code of this category (the Node package's `error.code`):
+    /// `DOCKER_UNAVAILABLE`, `INVALID_SPEC`, `CONFIG_CHANGED`, `NOT_FOUND`, `EXEC_TIMEOUT`,
+    /// `IMAGE_ERROR`, `SANDBOX_ERROR`.
+    ///
+    /// ```
+    /// assert_eq!(docksandbox::ErrorKind::NotFound.code(), "NOT_FOUND");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::DockerUnavailable => "DOCKER_UNAVAILABLE",
+            ErrorKind::InvalidSpec => "INVALID_SPEC",
+            ErrorKind::ConfigChanged => "CONFIG_CHANGED",
+            ErrorKind::NotFound => "NOT_FOUND",
+            ErrorKind::ExecTimeout => "EXEC_TIMEOUT",
+            ErrorKind::Image => "IMAGE_ERROR",
+            ErrorKind::Other => "SANDBOX_ERROR",
+        }
+    }
+}
+
 impl Error {
     /// The stable category of this error.
     ///

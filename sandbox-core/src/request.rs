@@ -1,0 +1,199 @@
+//! A sandbox request in the words users type (CLI flags, Python and Node keyword arguments):
+//! strings for volumes, memory sizes, modes. Every wrapper maps its arguments onto this one
+//! type, so every interpretation rule lives here, in the core.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::Agent;
+use crate::builder::SandboxBuilder;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::mount::Mount;
+use crate::sandbox::Sandbox;
+
+/// What `docksandbox run`, `docksandbox.run(...)` (Python) and `ds.run({...})` (Node) take.
+///
+/// ```
+/// use docksandbox::RunRequest;
+/// let dir = tempfile::tempdir().unwrap();
+/// let req = RunRequest {
+///     workspace: Some(dir.path().to_string_lossy().into_owned()),
+///     agent: "shell".into(),
+///     volumes: vec![format!("{}:/data:ro", dir.path().display())],
+///     memory: Some("512m".into()),
+///     network: Some("none".into()),
+///     ..Default::default()
+/// };
+/// let spec = req.builder().unwrap().build().unwrap();
+/// assert_eq!(spec.resources.memory, Some(512 << 20));
+/// assert!(spec.mounts[0].read_only);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunRequest {
+    /// Workspace directory; relative paths are taken from the current directory; default `.`.
+    pub workspace: Option<String>,
+    /// Agent name: `claude`, `codex`, `gemini`, `copilot`, `shell`, or a custom name with `command`.
+    pub agent: String,
+    /// For a custom agent: the program and its default arguments.
+    pub command: Option<Vec<String>>,
+    /// Template image.
+    pub template: Option<String>,
+    /// Container environment.
+    pub env: BTreeMap<String, String>,
+    /// `KEY=VALUE` strings (the CLI's `-e`), added to `env`.
+    pub env_pairs: Vec<String>,
+    /// Extra mounts, `HOST[:CONTAINER][:ro]`.
+    pub volumes: Vec<String>,
+    /// `sandbox` (default) or `none`.
+    pub credentials: Option<String>,
+    /// Mount the engine's socket.
+    pub mount_docker_socket: Option<bool>,
+    /// Container name.
+    pub name: Option<String>,
+    /// Replace a sandbox whose stored config differs.
+    pub recreate: bool,
+    /// CPU limit.
+    pub cpus: Option<f64>,
+    /// Memory limit: `512m`, `2g`, or bytes.
+    pub memory: Option<String>,
+    /// Process limit.
+    pub pids_limit: Option<i64>,
+    /// `bridge` or `none`.
+    pub network: Option<String>,
+    /// Extra labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl RunRequest {
+    /// The agent this request names.
+    pub fn agent_profile(&self) -> Result<Agent> {
+        match (&self.command, Agent::builtin(&self.agent)) {
+            (None, Some(a)) => Ok(a),
+            (Some(cmd), _) => {
+                let (program, args) = cmd
+                    .split_first()
+                    .ok_or_else(|| Error::invalid("command", "is empty"))?;
+                let a = Agent::custom(self.agent.clone(), program.clone())
+                    .with_default_args(args.iter().cloned());
+                a.validate()?;
+                Ok(a)
+            }
+            (None, None) => Agent::from_name(&self.agent),
+        }
+    }
+
+    /// The builder this request describes (validation happens on `build`/`run`).
+    pub fn builder(&self) -> Result<SandboxBuilder> {
+        let ws = crate::validate::absolutize(self.workspace.as_deref().unwrap_or("."))?;
+        let mut b = SandboxBuilder::default()
+            .workspace(ws)
+            .agent(self.agent_profile()?)
+            .recreate(self.recreate)
+            .envs(self.env.clone());
+        for pair in &self.env_pairs {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                Error::invalid("env", format!("`{}` is not KEY=VALUE", pair.escape_debug()))
+            })?;
+            b = b.env(k, v);
+        }
+        for v in &self.volumes {
+            let mut m = Mount::parse(v)?;
+            m.host = crate::validate::absolutize(&m.host)?;
+            b = b.mount(m);
+        }
+        if let Some(t) = &self.template {
+            b = b.template(t);
+        }
+        if let Some(c) = &self.credentials {
+            b = b.credentials(c.parse()?);
+        }
+        if let Some(s) = self.mount_docker_socket {
+            b = b.mount_docker_socket(s);
+        }
+        if let Some(n) = &self.name {
+            b = b.name(n);
+        }
+        if let Some(c) = self.cpus {
+            b = b.cpus(c);
+        }
+        if let Some(m) = &self.memory {
+            b = b.memory(crate::resources::parse_memory(m)?);
+        }
+        if let Some(p) = self.pids_limit {
+            b = b.pids_limit(p);
+        }
+        if let Some(n) = &self.network {
+            b = b.network(n.parse()?);
+        }
+        for (k, v) in &self.labels {
+            b = b.label(k, v);
+        }
+        Ok(b)
+    }
+
+    /// Creates or reuses the sandbox on `client`.
+    pub async fn run(&self, client: &Client) -> Result<Sandbox> {
+        self.builder()?.client(client.clone()).run().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_interpreted_here() {
+        let r = RunRequest {
+            agent: "claude".into(),
+            env_pairs: vec!["A=1=2".into()],
+            credentials: Some("none".into()),
+            ..Default::default()
+        };
+        let b = r.builder().unwrap();
+        let dbg = format!("{b:?}");
+        assert!(dbg.contains("\"A\": \"1=2\""), "{dbg}");
+        for bad in [
+            RunRequest {
+                agent: "nope".into(),
+                ..Default::default()
+            },
+            RunRequest {
+                agent: "shell".into(),
+                env_pairs: vec!["NOEQ".into()],
+                ..Default::default()
+            },
+            RunRequest {
+                agent: "shell".into(),
+                memory: Some("lots".into()),
+                ..Default::default()
+            },
+            RunRequest {
+                agent: "shell".into(),
+                network: Some("host".into()),
+                ..Default::default()
+            },
+            RunRequest {
+                agent: "shell".into(),
+                credentials: Some("host".into()),
+                ..Default::default()
+            },
+            RunRequest {
+                agent: "x".into(),
+                command: Some(vec![]),
+                ..Default::default()
+            },
+        ] {
+            let e = bad.builder().and_then(|b| b.build()).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidSpec, "{bad:?}");
+        }
+        let custom = RunRequest {
+            agent: "aider".into(),
+            command: Some(vec!["aider".into(), "--yes".into()]),
+            ..Default::default()
+        };
+        assert_eq!(custom.agent_profile().unwrap().default_args, ["--yes"]);
+    }
+}
