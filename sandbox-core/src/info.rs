@@ -32,6 +32,12 @@ pub struct SandboxInfo {
     pub status: SandboxStatus,
     /// Creation time, Unix seconds.
     pub created: i64,
+    /// Creation time, RFC 3339 (UTC).
+    pub created_at: String,
+    /// Container environment (values whose names look secret are fingerprints).
+    pub env: BTreeMap<String, String>,
+    /// Credentials mode (`sandbox` or `none`).
+    pub credentials: String,
     /// `uid:gid` commands run as.
     pub user: String,
     /// docksandbox version that created it.
@@ -73,6 +79,16 @@ pub struct EffectiveResources {
 pub const DOCKER_SOCKET_WARNING: &str =
     "the Docker socket is mounted: the agent can control the Docker engine (and through it, the host)";
 
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 impl SandboxInfo {
     pub(crate) fn from_summary(s: ContainerSummary) -> Self {
         let spec = labels::decode(&s.labels).ok();
@@ -98,6 +114,12 @@ impl SandboxInfo {
                 .unwrap_or_else(|| s.image.clone()),
             status: s.status,
             created: s.created,
+            created_at: rfc3339(s.created),
+            env: spec.as_ref().map(|sp| sp.env.clone()).unwrap_or_default(),
+            credentials: spec
+                .as_ref()
+                .map(|sp| sp.credentials.unwrap_or_default().to_string())
+                .unwrap_or_default(),
             user: get(labels::USER),
             version: get(labels::VERSION),
             docker_socket,
