@@ -22,12 +22,19 @@ echo "== Rust tests (unit, properties, doc, integration against the engine)"
 export CI="${CI:-true}"   # tests fail instead of skipping when the engine is missing
 status=0
 log=$(mktemp)
-if ! cargo test --workspace --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
+if ! cargo test --workspace --exclude docksandbox-py --exclude docksandbox-node --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
 
 echo "== main job smoke test (quick start on this directory)"
 cargo run --quiet -p docksandbox-examples --example quickstart || status=$?
 main_job=$(docker ps -aq --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell)
 [ -z "$main_job" ] || docker rm -f $main_job >/dev/null
+
+echo "== benchmark smoke test (quick mode, so the benchmark cannot rot)"
+if py=$(bench/setup-peers.sh); then
+  DOCKSANDBOX_BENCH_PYTHON="$py" cargo run --quiet -p docksandbox-bench -- --quick || status=$?
+else
+  echo "benchmark peers could not be installed" >&2; status=1
+fi
 
 if [ -f sandbox-py/pyproject.toml ] && [ -x sandbox-py/test.sh ]; then
   echo "== Python package"; sandbox-py/test.sh || status=$?
