@@ -126,6 +126,29 @@ impl Client {
         ))
     }
 
+    /// Everything known about the sandbox called `reference` (name, id or unique id prefix).
+    pub async fn inspect(&self, reference: &str) -> Result<SandboxInfo> {
+        self.get(reference).await?.inspect().await
+    }
+
+    /// Every sandbox, inspected (mounts, security settings, limits): one listing request,
+    /// then the inspections concurrently.
+    pub async fn list_detailed(&self) -> Result<Vec<SandboxInfo>> {
+        let ids: Vec<String> = self.list().await?.into_iter().map(|s| s.id).collect();
+        let all =
+            futures_util::future::join_all(ids.iter().map(|id| self.backend.inspect(id))).await;
+        let mut out = Vec::with_capacity(all.len());
+        for d in all {
+            match d {
+                Ok(d) => out.push(SandboxInfo::from_details(d)),
+                // Removed between the listing and the inspection.
+                Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Stops the sandbox called `reference`.
     pub async fn stop(&self, reference: &str) -> Result<()> {
         self.get(reference).await?.stop().await

@@ -130,6 +130,15 @@ pub enum Error {
         status: String,
     },
 
+    /// The sandbox is running and the operation needs it stopped (or forced).
+    #[error(
+        "sandbox `{name}` is running: stop it first (`docksandbox stop {name}`) or remove it anyway (`docksandbox rm -f {name}`)"
+    )]
+    Running {
+        /// Sandbox name.
+        name: String,
+    },
+
     /// The sandbox container did not come up.
     #[error("sandbox `{name}` did not start: {reason}")]
     StartFailed {

@@ -53,6 +53,19 @@ impl std::fmt::Debug for ExecOptions {
 }
 
 impl ExecOptions {
+    /// Adds `KEY=VALUE` words (the CLI's `exec -e`), refusing words without `=`.
+    pub fn env_pairs<I, S>(mut self, pairs: I) -> crate::Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for p in pairs {
+            let (k, v) = crate::request::parse_pair(p.as_ref(), "exec.env")?;
+            self.env.insert(k, v);
+        }
+        Ok(self)
+    }
+
     /// Adds an environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(key.into(), value.into());

@@ -63,7 +63,7 @@ pub use exec::{ExecOptions, ExecOutput, ExecStream};
 pub use info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
 pub use mount::Mount;
 pub use naming::derive_name;
-pub use request::RunRequest;
+pub use request::{parse_pair, RunRequest};
 pub use resources::{parse_memory, Resources};
 pub use run::{credentials_volume, DOCKER_SOCKET_TARGET};
 pub use sandbox::{Sandbox, TtySize};

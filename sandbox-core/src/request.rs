@@ -65,6 +65,28 @@ pub struct RunRequest {
     pub network: Option<String>,
     /// Extra labels.
     pub labels: BTreeMap<String, String>,
+    /// `KEY=VALUE` strings (the CLI's `--label`), added to `labels`.
+    pub label_pairs: Vec<String>,
+}
+
+/// Splits a `KEY=VALUE` word (`-e`, `--label`) at its first `=`; `field` names the option in
+/// the error.
+///
+/// ```
+/// assert_eq!(docksandbox::parse_pair("A=b=c", "env").unwrap(), ("A".into(), "b=c".into()));
+/// assert!(docksandbox::parse_pair("NOEQ", "env").is_err());
+/// ```
+pub fn parse_pair(pair: &str, field: &str) -> Result<(String, String)> {
+    let (k, v) = pair.split_once('=').ok_or_else(|| {
+        Error::invalid(field, format!("`{}` is not KEY=VALUE", pair.escape_debug()))
+    })?;
+    if k.is_empty() {
+        return Err(Error::invalid(
+            field,
+            format!("`{}` has an empty name", pair.escape_debug()),
+        ));
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 impl RunRequest {
@@ -94,10 +116,12 @@ impl RunRequest {
             .recreate(self.recreate)
             .envs(self.env.clone());
         for pair in &self.env_pairs {
-            let (k, v) = pair.split_once('=').ok_or_else(|| {
-                Error::invalid("env", format!("`{}` is not KEY=VALUE", pair.escape_debug()))
-            })?;
+            let (k, v) = parse_pair(pair, "env")?;
             b = b.env(k, v);
+        }
+        for pair in &self.label_pairs {
+            let (k, v) = parse_pair(pair, "labels")?;
+            b = b.label(k, v);
         }
         for v in &self.volumes {
             let mut m = Mount::parse(v)?;

@@ -307,6 +307,8 @@ impl Sandbox {
         let cmd: Vec<String> = cmd.into_iter().map(Into::into).collect();
         let mut req = self.request(cmd, &opts, tty.is_some()).await?;
         req.stdin = true;
+        // Interactive processes can always be killed (the CLI does on SIGTERM/SIGHUP).
+        req.killable = true;
         if tty.is_some() {
             req.env.push(format!(
                 "TERM={}",
@@ -458,7 +460,23 @@ impl Sandbox {
 
     /// Removes the sandbox, running or not. The credentials volume is kept.
     pub async fn remove(&self) -> Result<()> {
-        self.inner.backend.remove(&self.inner.id, true).await
+        self.remove_with(true).await
+    }
+
+    /// Removes the sandbox; without `force` a running sandbox is refused with
+    /// [`Error::Running`] (like `docker rm` without `-f`).
+    pub async fn remove_with(&self, force: bool) -> Result<()> {
+        let status = self.status().await?;
+        let live = matches!(
+            status,
+            SandboxStatus::Running | SandboxStatus::Paused | SandboxStatus::Restarting
+        );
+        if !force && live {
+            return Err(Error::Running {
+                name: self.inner.name.clone(),
+            });
+        }
+        self.inner.backend.remove(&self.inner.id, force).await
     }
 
     /// Everything known about the sandbox, with its effective security settings.

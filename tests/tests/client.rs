@@ -50,6 +50,16 @@ async fn list_get_stop_and_remove() {
         ws.to_str().unwrap()
     );
 
+    // Detailed listing and inspect by reference.
+    let detailed = env.client.list_detailed().await.unwrap();
+    let me = detailed.iter().find(|s| s.id == sb.id()).expect("listed in detail");
+    assert!(me.security.is_some() && me.mounts.is_some());
+    assert_eq!(env.client.inspect(sb.name()).await.unwrap().id, sb.id());
+    // A running sandbox is removed only when forced.
+    let err = sb.remove_with(false).await.unwrap_err();
+    assert!(matches!(err, docksandbox::Error::Running { .. }), "{err:?}");
+    assert!(err.to_string().contains("rm -f"), "{err}");
+
     env.client.stop(sb.name()).await.unwrap();
     assert_eq!(sb.status().await.unwrap(), SandboxStatus::Stopped);
     let err = sb.exec(["true"]).await.unwrap_err();

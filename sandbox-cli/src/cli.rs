@@ -1,0 +1,279 @@
+//! The command line as clap parses it: names, flags and help texts, nothing else. What the
+//! values mean is decided by the core (`docksandbox::RunRequest` and friends).
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run AI coding agents in isolated Docker containers, with your project mounted at the same
+/// absolute path.
+#[derive(Debug, Parser)]
+#[command(
+    name = "docksandbox",
+    disable_version_flag = true,
+    after_help = "SANDBOX is a name, an id or a unique id prefix (see `docksandbox ls`)."
+)]
+pub struct Cli {
+    /// Print debug output on stderr (engine requests, error details)
+    #[arg(short = 'D', long, global = true, help_heading = "Global options")]
+    pub debug: bool,
+
+    /// Docker engine to use (unix:///path, tcp://host:port) [default: DOCKER_HOST, else the local socket]
+    #[arg(
+        short = 'H',
+        long,
+        global = true,
+        value_name = "HOST",
+        help_heading = "Global options"
+    )]
+    pub host: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (or reuse) the sandbox for a workspace and run an agent in it.
+    Run(RunArgs),
+    /// List sandboxes.
+    #[command(visible_alias = "list")]
+    Ls(LsArgs),
+    /// Show everything known about sandboxes, as a JSON array.
+    Inspect(InspectArgs),
+    /// Remove sandboxes (credentials volumes are kept).
+    #[command(visible_alias = "remove")]
+    Rm(RmArgs),
+    /// Stop sandboxes (`run` starts them again).
+    Stop(StopArgs),
+    /// Run a command in a running sandbox.
+    Exec(ExecArgs),
+    /// Show the version.
+    Version,
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+}
+
+/// `docksandbox run`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Everything after AGENT goes to the agent unchanged:\n  docksandbox run claude --continue\n  docksandbox run shell -c 'echo hi'"
+)]
+pub struct RunArgs {
+    /// Workspace directory, mounted at the same absolute path [default: the current directory]
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workspace: Option<String>,
+
+    /// Set a container environment variable (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Mount a host path (repeatable)
+    #[arg(short = 'v', long = "volume", value_name = "HOST:CTR[:ro|:readonly]")]
+    pub volumes: Vec<String>,
+
+    /// Template image [default: the agent's]
+    #[arg(short = 't', long, value_name = "IMAGE")]
+    pub template: Option<String>,
+
+    /// Mount the Docker socket: this gives the agent control of the Docker engine
+    #[arg(long)]
+    pub mount_docker_socket: bool,
+
+    /// Where the agent's login lives: sandbox (a volume shared by the agent's sandboxes) or none [default: sandbox]
+    #[arg(long, value_name = "sandbox|none")]
+    pub credentials: Option<String>,
+
+    /// Sandbox (container) name [default: derived from the workspace and agent]
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Create or reuse and start the sandbox, print its name; do not launch the agent
+    #[arg(short = 'd', long)]
+    pub detached: bool,
+
+    /// Print no progress messages
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Replace the sandbox when the requested configuration differs from the stored one
+    #[arg(long)]
+    pub recreate: bool,
+
+    /// CPU limit
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<f64>,
+
+    /// Memory limit (512m, 2g, or bytes)
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+
+    /// Process limit
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pids_limit: Option<i64>,
+
+    /// Network: bridge or none
+    #[arg(long, value_name = "bridge|none")]
+    pub network: Option<String>,
+
+    /// Add a container label (for tooling and tests)
+    #[arg(long = "label", value_name = "KEY=VALUE", hide = true)]
+    pub labels: Vec<String>,
+
+    // One list, so that nothing after AGENT is taken for a `run` flag.
+    /// The agent (claude, codex, gemini, copilot or shell), then its arguments
+    #[arg(
+        value_name = "AGENT",
+        value_names = ["AGENT", "AGENT_ARGS"],
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
+    )]
+    agent_and_args: Vec<String>,
+}
+
+impl RunArgs {
+    /// The agent's name.
+    pub fn agent(&self) -> &str {
+        self.agent_and_args.first().map_or("", String::as_str)
+    }
+
+    /// Everything after the agent, unchanged.
+    pub fn agent_args(&self) -> &[String] {
+        self.agent_and_args.get(1..).unwrap_or_default()
+    }
+}
+
+/// `docksandbox ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only print sandbox ids
+    #[arg(short = 'q', long, conflicts_with = "json")]
+    pub quiet: bool,
+
+    /// Print a JSON array (the objects `inspect` prints)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `docksandbox inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Sandboxes to inspect
+    #[arg(value_name = "SANDBOX", required = true)]
+    pub sandboxes: Vec<String>,
+}
+
+/// `docksandbox rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Remove running sandboxes too
+    #[arg(short = 'f', long)]
+    pub force: bool,
+
+    /// Remove every sandbox
+    #[arg(long, conflicts_with = "sandboxes")]
+    pub all: bool,
+
+    /// Sandboxes to remove
+    #[arg(value_name = "SANDBOX", required_unless_present = "all")]
+    pub sandboxes: Vec<String>,
+}
+
+/// `docksandbox stop`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Sandboxes to stop
+    #[arg(value_name = "SANDBOX", required = true)]
+    pub sandboxes: Vec<String>,
+}
+
+/// `docksandbox exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Keep stdin open and forward it to the command
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+
+    /// Allocate a terminal
+    #[arg(short = 't', long)]
+    pub tty: bool,
+
+    /// Set an environment variable (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Working directory [default: the workspace]
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+
+    /// User (name or uid[:gid]) [default: the workspace owner]
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+
+    // One list, so that nothing after SANDBOX is taken for an `exec` flag (like docker).
+    /// The sandbox, then the command and its arguments
+    #[arg(
+        value_name = "SANDBOX",
+        value_names = ["SANDBOX", "CMD"],
+        required = true,
+        num_args = 2..,
+        trailing_var_arg = true
+    )]
+    sandbox_and_command: Vec<String>,
+}
+
+impl ExecArgs {
+    /// The sandbox reference.
+    pub fn sandbox(&self) -> &str {
+        self.sandbox_and_command.first().map_or("", String::as_str)
+    }
+
+    /// The command line to run.
+    pub fn command(&self) -> &[String] {
+        self.sandbox_and_command.get(1..).unwrap_or_default()
+    }
+}
+
+/// `docksandbox completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn everything_after_the_agent_goes_to_the_agent() {
+        let cli = Cli::parse_from(["docksandbox", "run", "-q", "shell", "-d", "-c", "echo hi"]);
+        let Command::Run(r) = cli.command else {
+            panic!("not run")
+        };
+        assert!(r.quiet && !r.detached);
+        assert_eq!(r.agent(), "shell");
+        assert_eq!(r.agent_args(), ["-d", "-c", "echo hi"]);
+        assert!(Cli::try_parse_from(["docksandbox", "run", "--bogus", "shell"]).is_err());
+
+        let cli = Cli::parse_from(["docksandbox", "exec", "-i", "box", "sh", "-c", "exit 3"]);
+        let Command::Exec(e) = cli.command else {
+            panic!("not exec")
+        };
+        assert_eq!((e.sandbox(), e.interactive), ("box", true));
+        assert_eq!(e.command(), ["sh", "-c", "exit 3"]);
+        let cli = Cli::parse_from(["docksandbox", "exec", "box", "-t", "--", "x"]);
+        let Command::Exec(e) = cli.command else {
+            panic!("not exec")
+        };
+        assert!(!e.tty);
+        assert_eq!(e.command(), ["-t", "--", "x"]);
+    }
+}

@@ -1,0 +1,49 @@
+//! One module per command; each maps its arguments onto the core and prints the result.
+
+mod completion;
+mod exec;
+mod inspect;
+mod ls;
+mod rm;
+mod run;
+mod stop;
+mod version;
+
+use docksandbox::Client;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Outcome;
+
+/// What every command may need from the global flags.
+#[derive(Debug, Clone)]
+pub struct Global {
+    /// `-D`: errors with details.
+    pub debug: bool,
+    /// `-H`: the engine address.
+    pub host: Option<String>,
+}
+
+impl Global {
+    /// A client for the engine `-H` names (else `DOCKER_HOST`, else the local socket).
+    pub fn client(&self) -> docksandbox::Result<Client> {
+        Client::connect_to(self.host.as_deref())
+    }
+}
+
+/// Runs the command `cli` names and returns its exit status.
+pub async fn dispatch(cli: Cli) -> Outcome {
+    let g = Global {
+        debug: cli.debug,
+        host: cli.host,
+    };
+    match cli.command {
+        Command::Run(a) => run::run(&g, a).await,
+        Command::Ls(a) => ls::ls(&g, a).await,
+        Command::Inspect(a) => inspect::inspect(&g, a).await,
+        Command::Rm(a) => rm::rm(&g, a).await,
+        Command::Stop(a) => stop::stop(&g, a).await,
+        Command::Exec(a) => exec::exec(&g, a).await,
+        Command::Version => version::version(),
+        Command::Completion(a) => completion::completion(a),
+    }
+}

@@ -1,0 +1,34 @@
+//! `docksandbox rm`: remove sandboxes; running ones only with `-f`, like `docker rm`.
+
+use super::Global;
+use crate::cli::RmArgs;
+use crate::failure::{Failure, Outcome};
+
+pub async fn rm(g: &Global, a: RmArgs) -> Outcome {
+    let client = g.client()?;
+    let targets: Vec<String> = if a.all {
+        client.list().await?.into_iter().map(|s| s.name).collect()
+    } else {
+        a.sandboxes.clone()
+    };
+    let mut failed = false;
+    for r in &targets {
+        let removed = async {
+            let sb = client.get(r).await?;
+            sb.remove_with(a.force).await?;
+            Ok::<_, Failure>(())
+        };
+        match removed.await {
+            Ok(()) => println!("{r}"),
+            Err(e) => {
+                e.report(g.debug);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Err(Failure::Reported)
+    } else {
+        Ok(0)
+    }
+}

@@ -1,0 +1,75 @@
+//! `docksandbox run`: create or reuse the sandbox, then launch the agent in it, attached to
+//! this terminal (or streaming, without one).
+
+use docksandbox::{ExecOptions, RunRequest, Sandbox, DOCKER_SOCKET_WARNING};
+
+use super::Global;
+use crate::cli::RunArgs;
+use crate::failure::Outcome;
+use crate::session::{self, Stdin};
+use crate::tty::{self, RawMode};
+
+/// The request the flags describe; every rule about the values is the core's.
+pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
+    Ok(RunRequest {
+        workspace: a.workspace.clone(),
+        agent: a.agent().to_string(),
+        template: a.template.clone(),
+        env_pairs: a.env.clone(),
+        volumes: a.volumes.clone(),
+        credentials: a.credentials.clone(),
+        mount_docker_socket: a.mount_docker_socket.then_some(true),
+        name: a.name.clone(),
+        recreate: a.recreate,
+        cpus: a.cpus,
+        memory: a.memory.clone(),
+        pids_limit: a.pids_limit,
+        network: a.network.clone(),
+        label_pairs: a.labels.clone(),
+        ..Default::default()
+    })
+}
+
+pub async fn run(g: &Global, a: RunArgs) -> Outcome {
+    let req = request(&a)?;
+    // Validate (nothing is created, no engine needed) before any warning or connection.
+    req.builder()?.build()?;
+    if a.mount_docker_socket {
+        crate::logging::warn(DOCKER_SOCKET_WARNING);
+    }
+    let client = g.client()?;
+    let sandbox = req.run(&client).await?;
+    if !a.mount_docker_socket && sandbox.spec().mount_docker_socket == Some(true) {
+        crate::logging::warn(DOCKER_SOCKET_WARNING);
+    }
+    if a.detached {
+        println!("{}", sandbox.name());
+        return Ok(0);
+    }
+    let code = if tty::stdin_is_terminal() {
+        interactive(&sandbox, a.agent_args()).await?
+    } else {
+        let p = sandbox
+            .attach_agent(a.agent_args(), options(), None)
+            .await?;
+        session::attach(p, Stdin::Forward, false).await?
+    };
+    Ok(exit_status(code))
+}
+
+/// The agent on a terminal of this terminal's size, in raw mode until it exits.
+async fn interactive(sandbox: &Sandbox, args: &[String]) -> Result<i64, crate::failure::Failure> {
+    let size = tty::size().unwrap_or(tty::FALLBACK_SIZE);
+    let _raw = RawMode::enable()?;
+    let p = sandbox.attach_agent(args, options(), Some(size)).await?;
+    session::attach(p, Stdin::Forward, true).await
+}
+
+fn options() -> ExecOptions {
+    ExecOptions::default()
+}
+
+/// A process exit status from an exec's exit code.
+pub fn exit_status(code: i64) -> i32 {
+    i32::try_from(code).unwrap_or(crate::failure::EXIT_ERROR)
+}

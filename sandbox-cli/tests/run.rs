@@ -1,0 +1,359 @@
+//! `docksandbox run` against the real engine: streams, exit codes, stdin, agent arguments,
+//! every flag, reuse and config changes, bad flags refused before anything is created.
+
+mod common;
+
+use common::{assert_one_line_error, inspect, show, stderr, stdout, BUSYBOX};
+
+#[test]
+fn run_streams_stdout_and_stderr_separately_and_exits_with_the_agents_status() {
+    let env = env_or_skip!();
+    let ws = env.workspace("streams");
+    let out = env
+        .run(&ws)
+        .args(["-q", "shell", "-c", "echo out; echo err >&2; pwd; exit 3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    assert_eq!(stdout(&out), format!("out\n{}\n", ws.display()));
+    assert_eq!(stderr(&out), "err\n");
+
+    // The sandbox keeps running and is reused: same container, files still there.
+    let out = env
+        .run(&ws)
+        .args(["-q", "shell", "-c", "touch /tmp/kept; exit 0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let out = env
+        .run(&ws)
+        .args(["shell", "-c", "ls /tmp/kept"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "/tmp/kept\n", "{}", show(&out));
+    assert_eq!(env.containers().len(), 1);
+}
+
+#[test]
+fn run_forwards_stdin_and_ends_without_any() {
+    let env = env_or_skip!();
+    let ws = env.workspace("stdin");
+    let out = env
+        .run(&ws)
+        .args(["shell", "-c", "cat; echo done"])
+        .write_stdin("piped input\n")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "piped input\ndone\n", "{}", show(&out));
+    // No stdin at all (null): the agent reads end of input at once.
+    let out = env
+        .run(&ws)
+        .args(["shell", "-c", "cat; echo done"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "done\n", "{}", show(&out));
+    // Large input arrives whole.
+    let big = "x".repeat(1 << 20);
+    let out = env
+        .run(&ws)
+        .args(["shell", "-c", "wc -c"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), (1 << 20).to_string(), "{}", show(&out));
+}
+
+#[test]
+fn everything_after_the_agent_goes_to_it_unchanged() {
+    let env = env_or_skip!();
+    let ws = env.workspace("args");
+    let out = env
+        .run(&ws)
+        .args([
+            "shell",
+            "-c",
+            r#"for a; do printf '[%s]' "$a"; done"#,
+            "sh",
+            "-d",
+            "--name",
+            "two words",
+            "-q",
+            "",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "[-d][--name][two words][-q][]",
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn env_and_volumes_reach_the_sandbox() {
+    let env = env_or_skip!();
+    let ws = env.workspace("envvol");
+    let data = env.workspace("data dir");
+    std::fs::write(data.join("file.txt"), "from the host\n").unwrap();
+    let out = env
+        .run(&ws)
+        .args(["-e", "GREETING=hello world", "-e", "EMPTY="])
+        .arg("-v")
+        .arg(format!("{}:/data:ro", data.display()))
+        .arg("-v")
+        .arg(format!("{}:/rw", data.display()))
+        .args([
+            "shell",
+            "-c",
+            r#"echo "$GREETING|${EMPTY-unset}"; cat /data/file.txt; touch /data/no 2>/dev/null && echo writable; touch /rw/yes && echo rw-ok"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "hello world|\nfrom the host\nrw-ok\n",
+        "{}",
+        show(&out)
+    );
+    assert!(data.join("yes").exists());
+    let info = inspect(&env.containers()[0]);
+    let mounts = info["mounts"].as_array().unwrap();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m["target"] == "/data" && m["read_only"] == true),
+        "{info}"
+    );
+}
+
+#[test]
+fn detached_prints_the_name_and_applies_every_setting() {
+    let env = env_or_skip!();
+    let ws = env.workspace("detached");
+    let name = format!("ds-cli-{}", env.run_id);
+    let out = env
+        .run(&ws)
+        .args(["-d", "--name", &name, "--cpus", "1.5", "--memory", "256m"])
+        .args([
+            "--pids-limit",
+            "300",
+            "--network",
+            "none",
+            "--credentials",
+            "none",
+        ])
+        .args(["-e", "API_TOKEN=s3cret-value", "shell", "-c", "exit 9"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(stdout(&out), format!("{name}\n"));
+
+    let info = inspect(&name);
+    assert_eq!(info["name"], name.as_str());
+    assert_eq!(info["status"], "running");
+    assert_eq!(info["agent"], "shell");
+    assert_eq!(info["template"], BUSYBOX);
+    assert_eq!(info["workspace"], ws.to_str().unwrap());
+    assert_eq!(info["credentials"], "none");
+    assert_eq!(info["network"], "none");
+    assert_eq!(info["resources"]["cpus"], 1.5);
+    assert_eq!(info["resources"]["memory"], 256u64 << 20);
+    assert_eq!(info["resources"]["pids"], 300);
+    assert_eq!(info["docker_socket"], false);
+    assert_eq!(info["security"]["privileged"], false);
+    assert_eq!(info["labels"][common::TEST_LABEL], env.run_id.as_str());
+    let text = info.to_string();
+    assert!(!text.contains("s3cret-value"), "a secret leaked: {text}");
+    assert!(info["env"]["API_TOKEN"].is_string(), "{info}");
+
+    // -d on an existing sandbox reuses it (and starts it when stopped).
+    let out = common::cli().args(["stop", &name]).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(env.detached_named(&ws, &name), name);
+    assert_eq!(inspect(&name)["status"], "running");
+}
+
+#[test]
+fn a_config_change_needs_recreate() {
+    let env = env_or_skip!();
+    let ws = env.workspace("recreate");
+    let name = env.detached(&ws);
+    let id = inspect(&name)["id"].as_str().unwrap().to_string();
+
+    let out = env
+        .run(&ws)
+        .args(["-e", "FOO=1", "--network", "none", "-d", "shell"])
+        .output()
+        .unwrap();
+    assert_one_line_error(
+        &out,
+        125,
+        &[
+            "exists with another configuration",
+            "env.FOO",
+            "network",
+            "--recreate",
+        ],
+    );
+    assert_eq!(inspect(&name)["id"], id.as_str(), "the sandbox was kept");
+
+    // Not quiet: the recreation is announced; the new sandbox has the new settings.
+    let out = env
+        .run(&ws)
+        .args(["-e", "FOO=1", "--recreate", "shell", "-c", "echo $FOO"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "1\n", "{}", show(&out));
+    assert!(stderr(&out).contains("recreating"), "{}", show(&out));
+    let info = inspect(&name);
+    assert_ne!(info["id"], id.as_str());
+    assert_eq!(info["env"]["FOO"], "1");
+
+    // Quiet: nothing on stderr.
+    let out = env
+        .run(&ws)
+        .args([
+            "-q",
+            "-e",
+            "FOO=2",
+            "--recreate",
+            "shell",
+            "-c",
+            "echo $FOO",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!((stdout(&out), stderr(&out)), ("2\n".into(), String::new()));
+    assert_eq!(env.containers().len(), 1);
+}
+
+#[test]
+fn mount_docker_socket_warns_and_shows_in_inspect() {
+    let env = env_or_skip!();
+    let ws = env.workspace("socket");
+    let out = env
+        .run(&ws)
+        .args([
+            "-q",
+            "--mount-docker-socket",
+            "shell",
+            "-c",
+            "test -S /var/run/docker.sock && echo socket",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "socket\n", "{}", show(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "docksandbox: warning: {}\n",
+            docksandbox::DOCKER_SOCKET_WARNING
+        )
+    );
+    let info = inspect(&env.containers()[0]);
+    assert_eq!(info["docker_socket"], true);
+    assert_eq!(info["warnings"][0], docksandbox::DOCKER_SOCKET_WARNING);
+    // Reusing it without the flag still warns.
+    let out = env.run(&ws).args(["-d", "shell"]).output().unwrap();
+    assert!(stderr(&out).contains("warning"), "{}", show(&out));
+}
+
+#[test]
+fn bad_flags_are_refused_in_one_line_and_nothing_is_created() {
+    let env = env_or_skip!();
+    let ws = env.workspace("bad");
+    let ws_s = ws.to_str().unwrap().to_string();
+    let missing = format!("{ws_s}/does/not/exist");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--network", "host", "shell"], "network"),
+        (vec!["-v", "/a:/b:/c:/d", "shell"], "volume"),
+        (vec!["-v", "/tmp:data", "shell"], "mounts[0]"),
+        (vec!["-v", "", "shell"], "volume"),
+        (vec!["--memory", "lots", "shell"], "memory"),
+        (vec!["--credentials", "host", "shell"], "credentials"),
+        (vec!["--cpus", "0", "shell"], "cpus"),
+        (vec!["--pids-limit", "-5", "shell"], "pids"),
+        (vec!["-e", "NOEQUALS", "shell"], "env"),
+        (vec!["-e", "=x", "shell"], "env"),
+        (vec!["--name", "bad name!", "shell"], "name"),
+        (vec!["nosuchagent"], "unknown agent"),
+    ];
+    for (args, word) in cases {
+        let out = env.run(&ws).args(&args).output().unwrap();
+        assert_one_line_error(&out, 125, &[word]);
+    }
+    let out = common::cli()
+        .args([
+            "run",
+            "--label",
+            &env.label(),
+            "-t",
+            "bad image name",
+            "-w",
+            &ws_s,
+        ])
+        .arg("shell")
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["template"]);
+    // Workspaces: missing, the root, a system directory; relative paths are resolved.
+    for (w, word) in [
+        (missing.as_str(), "workspace"),
+        ("/", "workspace"),
+        ("/etc", "workspace"),
+    ] {
+        let out = common::cli()
+            .args([
+                "run",
+                "--label",
+                &env.label(),
+                "-t",
+                BUSYBOX,
+                "-w",
+                w,
+                "shell",
+            ])
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, 125, &[word]);
+    }
+    let out = common::cli()
+        .current_dir(&ws)
+        .args([
+            "run",
+            "--label",
+            &env.label(),
+            "-t",
+            BUSYBOX,
+            "-w",
+            "nope",
+            "shell",
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["workspace"]);
+    // clap-level errors: also one line, status 125.
+    for args in [
+        vec!["run", "--cpus", "abc", "shell"],
+        vec!["run", "--bogus", "shell"],
+        vec!["run"],
+    ] {
+        let out = common::cli().args(&args).output().unwrap();
+        assert_one_line_error(&out, 125, &["--help"]);
+    }
+    assert!(
+        env.containers().is_empty(),
+        "created: {:?}",
+        env.containers()
+    );
+    assert!(!std::path::Path::new(&missing).exists());
+}
+
+#[test]
+fn an_agent_missing_from_the_template_exits_127() {
+    let env = env_or_skip!();
+    let ws = env.workspace("missing-agent");
+    let out = env.run(&ws).args(["-q", "claude"]).output().unwrap();
+    assert_one_line_error(&out, 127, &["claude", "not found", BUSYBOX]);
+}
