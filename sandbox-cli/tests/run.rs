@@ -357,3 +357,28 @@ fn an_agent_missing_from_the_template_exits_127() {
     let out = env.run(&ws).args(["-q", "claude"]).output().unwrap();
     assert_one_line_error(&out, 127, &["claude", "not found", BUSYBOX]);
 }
+
+#[test]
+fn a_missing_template_reports_the_pull_step_and_leaves_nothing() {
+    let env = env_or_skip!();
+    let ws = env.workspace("missing-template");
+    let out = env
+        .run_on(&ws, "docksandbox-test/missing:never")
+        .args(["-d", "shell"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125), "{}", show(&out));
+    let err = stderr(&out);
+    // Without a terminal the long step is a plain line; the error is the last line.
+    assert!(err.contains("docksandbox: pulling docksandbox-test/missing:never"), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.contains("not found on the engine") && last.contains("template"), "{err}");
+    assert!(env.containers().is_empty());
+    // With -q the step is not shown, the error still is.
+    let out = env
+        .run_on(&ws, "docksandbox-test/missing:never")
+        .args(["-d", "-q", "shell"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["docksandbox-test/missing:never"]);
+}

@@ -292,7 +292,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn host(&self) -> &str;
     /// Checks that the engine answers.
     async fn ping(&self) -> Result<()>;
-    /// Creates a container; [`Created::NameTaken`] when the name exists.
+    /// Pulls an image, reporting progress.
+    async fn pull(
+        &self,
+        image: &str,
+        progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
+    ) -> Result<()>;
+    /// Creates a container; [`Created::NameTaken`] when the name exists, and
+    /// [`crate::Error::ImageNotFound`] when its image is not on the engine (nothing is pulled).
     async fn create(&self, config: &ContainerConfig) -> Result<Created>;
     /// Starts a container (no-op when running).
     async fn start(&self, id: &str) -> Result<()>;

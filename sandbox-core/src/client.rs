@@ -7,6 +7,7 @@ use crate::docker::DockerBackend;
 use crate::error::{Error, Result};
 use crate::info::SandboxInfo;
 use crate::labels;
+use crate::progress::{Progress, ProgressFn};
 use crate::sandbox::Sandbox;
 
 /// How [`Client::run`] treats an existing sandbox.
@@ -26,9 +27,19 @@ pub struct RunOptions {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     backend: Arc<dyn Backend>,
+    progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("backend", &self.backend)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Client {
@@ -44,7 +55,28 @@ impl Client {
 
     /// Uses any backend.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
-        Client { backend }
+        Client {
+            backend,
+            progress: None,
+        }
+    }
+
+    /// Reports long steps (image pulls) to `observer`.
+    ///
+    /// ```no_run
+    /// let client = docksandbox::Client::connect()?
+    ///     .with_progress(std::sync::Arc::new(|p: &docksandbox::Progress| eprintln!("{p:?}")));
+    /// # Ok::<(), docksandbox::Error>(())
+    /// ```
+    pub fn with_progress(mut self, observer: ProgressFn) -> Self {
+        self.progress = Some(observer);
+        self
+    }
+
+    pub(crate) fn report(&self, p: &Progress) {
+        if let Some(f) = &self.progress {
+            f(p);
+        }
     }
 
     /// The backend.

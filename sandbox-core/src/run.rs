@@ -137,8 +137,17 @@ impl Client {
         }
         let key = labels::key(&resolved.workspace, &resolved.agent.name);
         let mut backoff = Duration::from_millis(5);
+        let mut pulled = false;
         for _attempt in 0..40 {
-            let id = match self.backend().create(&config).await? {
+            let created = match self.backend().create(&config).await {
+                Err(Error::ImageNotFound { .. }) if !pulled => {
+                    pulled = true;
+                    self.pull(&config.image).await?;
+                    continue;
+                }
+                other => other?,
+            };
+            let id = match created {
                 Created::New(id) => id,
                 Created::NameTaken => {
                     // The engine reserves a name before the container can be inspected: a
@@ -195,6 +204,25 @@ impl Client {
             ));
         }
         Err(Error::NameInUse { name: config.name })
+    }
+
+    /// Pulls a missing template image, reporting progress.
+    async fn pull(&self, image: &str) -> Result<()> {
+        self.report(&crate::Progress::Step {
+            message: format!("pulling {image}"),
+        });
+        let observer = |p: &crate::Progress| self.report(p);
+        self.backend()
+            .pull(image, &observer)
+            .await
+            .map_err(|e| Error::ImageNotFound {
+                image: image.to_string(),
+                reason: format!("it is not on the engine and the pull failed: {e}"),
+            })?;
+        self.report(&crate::Progress::Done {
+            message: format!("pulled {image}"),
+        });
+        Ok(())
     }
 
     fn container_config(&self, spec: &SandboxSpec) -> Result<ContainerConfig> {

@@ -21,12 +21,15 @@ pub struct Global {
     pub debug: bool,
     /// `-H`: the engine address.
     pub host: Option<String>,
+    /// `run -q`: no progress output.
+    pub quiet: bool,
 }
 
 impl Global {
     /// A client for the engine `-H` names (else `DOCKER_HOST`, else the local socket).
     pub fn client(&self) -> docksandbox::Result<Client> {
-        Client::connect_to(self.host.as_deref())
+        Ok(Client::connect_to(self.host.as_deref())?
+            .with_progress(crate::progress::observer(self.quiet)))
     }
 }
 
@@ -34,6 +37,7 @@ impl Global {
 pub async fn dispatch(cli: Cli) -> Outcome {
     let g = Global {
         debug: cli.debug,
+        quiet: matches!(&cli.command, Command::Run(r) if r.quiet),
         host: cli.host,
     };
     match cli.command {

@@ -73,22 +73,6 @@ impl DockerBackend {
         &self.docker
     }
 
-    async fn pull(&self, image: &str) -> Result<()> {
-        let (name, tag) = match image.rsplit_once(':') {
-            Some((n, t)) if !t.contains('/') => (n, t),
-            _ => (image, "latest"),
-        };
-        let opts = CreateImageOptionsBuilder::default()
-            .from_image(name)
-            .tag(tag)
-            .build();
-        let mut s = self.docker.create_image(Some(opts), None, None);
-        while let Some(item) = s.next().await {
-            item.map_err(|e| map(&self.host, e))?;
-        }
-        Ok(())
-    }
-
     async fn create_once(&self, config: &ContainerConfig) -> Result<Created> {
         let opts = CreateContainerOptionsBuilder::default()
             .name(&config.name)
@@ -131,18 +115,41 @@ impl Backend for DockerBackend {
             .map_err(|e| map(&self.host, e))
     }
 
+    async fn pull(
+        &self,
+        image: &str,
+        progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
+    ) -> Result<()> {
+        let (name, tag) = match image.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, t),
+            _ => (image, "latest"),
+        };
+        let opts = CreateImageOptionsBuilder::default()
+            .from_image(name)
+            .tag(tag)
+            .build();
+        let mut s = self.docker.create_image(Some(opts), None, None);
+        while let Some(item) = s.next().await {
+            let info = item.map_err(|e| map(&self.host, e))?;
+            let detail = info.progress_detail.unwrap_or_default();
+            let report = crate::Progress::Pull {
+                image: image.to_string(),
+                layer: info.id,
+                status: info.status.unwrap_or_default(),
+                current: detail.current.and_then(|c| u64::try_from(c).ok()),
+                total: detail.total.and_then(|c| u64::try_from(c).ok()),
+            };
+            progress(&report);
+        }
+        Ok(())
+    }
+
     async fn create(&self, config: &ContainerConfig) -> Result<Created> {
         match self.create_once(config).await {
-            Err(e) if status(&e) == Some(404) => {
-                tracing::info!(image = %config.image, "image not on the engine; pulling");
-                self.pull(&config.image)
-                    .await
-                    .map_err(|pull| Error::ImageNotFound {
-                        image: config.image.clone(),
-                        reason: format!("pull failed: {pull}"),
-                    })?;
-                self.create_once(config).await
-            }
+            Err(e) if status(&e) == Some(404) => Err(Error::ImageNotFound {
+                image: config.image.clone(),
+                reason: "it is not on the engine".into(),
+            }),
             other => other,
         }
     }
