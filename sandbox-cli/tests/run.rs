@@ -370,9 +370,15 @@ fn a_missing_template_reports_the_pull_step_and_leaves_nothing() {
     assert_eq!(out.status.code(), Some(125), "{}", show(&out));
     let err = stderr(&out);
     // Without a terminal the long step is a plain line; the error is the last line.
-    assert!(err.contains("docksandbox: pulling docksandbox-test/missing:never"), "{err}");
+    assert!(
+        err.contains("docksandbox: pulling docksandbox-test/missing:never"),
+        "{err}"
+    );
     let last = err.lines().last().unwrap_or_default();
-    assert!(last.contains("not found on the engine") && last.contains("template"), "{err}");
+    assert!(
+        last.contains("not found on the engine") && last.contains("template"),
+        "{err}"
+    );
     assert!(env.containers().is_empty());
     // With -q the step is not shown, the error still is.
     let out = env

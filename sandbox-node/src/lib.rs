@@ -1,1 +1,62 @@
-//! The node binding of docksandbox: filled by its own issue.
+//! The Node binding of docksandbox: the npm package `docksandbox`, a thin napi-rs layer over the
+//! core. Options map onto the core's `RunRequest` / `ExecOptions` (`options.rs`), core errors
+//! become `Error`s with a stable `code` in one place (`error.rs`), and every call runs on
+//! napi-rs's tokio runtime and returns a promise (`task.rs`). One engine connection
+//! (`DOCKER_HOST`, else the default socket) is shared by the whole process.
+
+mod error;
+mod info;
+mod options;
+mod sandbox;
+mod stream;
+mod task;
+
+use std::sync::OnceLock;
+
+use napi::bindgen_prelude::{Env, PromiseRaw};
+use napi_derive::napi;
+
+pub use info::{MountInfo, ResourcesInfo, SandboxInfo, SecurityInfo};
+pub use options::{ExecOptions, RunOptions};
+pub use sandbox::{ExecResult, Sandbox};
+pub use stream::{ExecChunk, ExecStream, ExecStreamResult};
+
+use task::spawn;
+
+/// The process's one engine connection, made on first use.
+fn client() -> docksandbox::Result<docksandbox::Client> {
+    static CLIENT: OnceLock<docksandbox::Client> = OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(c.clone());
+    }
+    let c = docksandbox::Client::connect()?;
+    Ok(CLIENT.get_or_init(|| c).clone())
+}
+
+/// Creates the sandbox for (workspace, agent), or reuses it (starting it when stopped).
+/// Rejects with `CONFIG_CHANGED` when it exists with another configuration, unless
+/// `recreate` is set.
+#[napi]
+pub fn run(env: &Env, options: RunOptions) -> napi::Result<PromiseRaw<'_, Sandbox>> {
+    let req = docksandbox::RunRequest::from(options);
+    spawn(env, async move { req.run(&client()?).await }, |sb| {
+        Ok(sb.into())
+    })
+}
+
+/// Every docksandbox sandbox on the engine, newest first.
+#[napi]
+pub fn list(env: &Env) -> napi::Result<PromiseRaw<'_, Vec<SandboxInfo>>> {
+    spawn(env, async move { client()?.list().await }, |v| {
+        Ok(v.into_iter().map(SandboxInfo::from).collect())
+    })
+}
+
+/// The sandbox called `nameOrId`: a name, a full id or a unique id prefix. Rejects with
+/// `NOT_FOUND` when there is none.
+#[napi]
+pub fn get(env: &Env, name_or_id: String) -> napi::Result<PromiseRaw<'_, Sandbox>> {
+    spawn(env, async move { client()?.get(&name_or_id).await }, |sb| {
+        Ok(sb.into())
+    })
+}

@@ -1,1 +1,111 @@
-//! The py binding of docksandbox: filled by its own issue.
+//! `docksandbox._native`: the compiled half of the `docksandbox` Python package.
+//!
+//! A thin layer over the core crate: `run` takes the core's [`docksandbox::RunRequest`]
+//! (the Python keyword arguments, as a dict), every call maps onto one core call, and every
+//! error is mapped once ([`errors`]). The pure-Python half (`docksandbox/__init__.py`,
+//! `docksandbox/aio.py`) gives the public signatures, context managers and docs.
+
+mod convert;
+mod errors;
+mod runtime;
+mod sandbox;
+mod stream;
+
+use docksandbox::{ErrorKind, RunRequest};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use crate::errors::raise;
+use crate::runtime::{awaitable, client, wait};
+use crate::sandbox::Sandbox;
+
+/// The core's request from the keyword arguments (`None` values already left out).
+fn request(args: &Bound<'_, PyAny>) -> PyResult<RunRequest> {
+    pythonize::depythonize(args).map_err(|e| match PyErr::from(e) {
+        e if e.is_instance_of::<PyTypeError>(args.py()) => e,
+        e => PyTypeError::new_err(format!("run(): {}", e.value(args.py()))),
+    })
+}
+
+/// Every sandbox on the engine, as handles (a sandbox removed meanwhile is left out).
+async fn list_handles() -> docksandbox::Result<Vec<Sandbox>> {
+    let client = client()?;
+    let infos = client.list().await?;
+    let found = futures_util::future::join_all(infos.iter().map(|info| client.get(&info.id))).await;
+    let mut out = Vec::with_capacity(found.len());
+    for r in found {
+        match r {
+            Ok(sb) => out.push(Sandbox::new(sb)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Creates or reuses the sandbox the request describes; returns it running.
+#[pyfunction]
+fn run(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Sandbox> {
+    let req = self::request(request)?;
+    wait(
+        py,
+        async move { req.run(&client()?).await.map(Sandbox::new) },
+    )
+}
+
+#[pyfunction]
+fn run_async<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let req = self::request(request)?;
+    awaitable(py, async move {
+        let client = client().map_err(raise)?;
+        req.run(&client).await.map(Sandbox::new).map_err(raise)
+    })
+}
+
+/// Every docksandbox sandbox on the engine, newest first.
+#[pyfunction]
+fn list(py: Python<'_>) -> PyResult<Vec<Sandbox>> {
+    wait(py, list_handles())
+}
+
+#[pyfunction]
+fn list_async(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    awaitable(py, async { list_handles().await.map_err(raise) })
+}
+
+/// The sandbox called `name_or_id` (a name, a full id or a unique id prefix).
+#[pyfunction]
+fn get(py: Python<'_>, name_or_id: String) -> PyResult<Sandbox> {
+    wait(py, async move {
+        client()?.get(&name_or_id).await.map(Sandbox::new)
+    })
+}
+
+#[pyfunction]
+fn get_async(py: Python<'_>, name_or_id: String) -> PyResult<Bound<'_, PyAny>> {
+    awaitable(py, async move {
+        let client = client().map_err(raise)?;
+        client
+            .get(&name_or_id)
+            .await
+            .map(Sandbox::new)
+            .map_err(raise)
+    })
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Sandbox>()?;
+    m.add_class::<convert::ExecResult>()?;
+    m.add_class::<stream::ExecStream>()?;
+    m.add_class::<stream::ExecChunk>()?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(run_async, m)?)?;
+    m.add_function(wrap_pyfunction!(list, m)?)?;
+    m.add_function(wrap_pyfunction!(list_async, m)?)?;
+    m.add_function(wrap_pyfunction!(get, m)?)?;
+    m.add_function(wrap_pyfunction!(get_async, m)?)?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -52,7 +52,10 @@ async fn list_get_stop_and_remove() {
 
     // Detailed listing and inspect by reference.
     let detailed = env.client.list_detailed().await.unwrap();
-    let me = detailed.iter().find(|s| s.id == sb.id()).expect("listed in detail");
+    let me = detailed
+        .iter()
+        .find(|s| s.id == sb.id())
+        .expect("listed in detail");
     assert!(me.security.is_some() && me.mounts.is_some());
     assert_eq!(env.client.inspect(sb.name()).await.unwrap().id, sb.id());
     // A running sandbox is removed only when forced.

@@ -111,8 +111,14 @@ type Output = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
 >;
 
+/// Where an exec's event stream is: still reading output, or finished.
 enum State {
-    Streaming(Output),
+    Streaming {
+        out: Output,
+        docker: Docker,
+        host: String,
+        exec_id: String,
+    },
     Done,
 }
 
@@ -120,33 +126,45 @@ fn events(
     docker: Docker,
     host: String,
     exec_id: String,
-    output: Output,
+    out: Output,
 ) -> futures_util::stream::BoxStream<'static, Result<ExecEvent>> {
-    futures_util::stream::unfold(State::Streaming(output), move |state| {
-        let docker = docker.clone();
-        let host = host.clone();
-        let exec_id = exec_id.clone();
-        async move {
-            let State::Streaming(mut out) = state else {
-                return None;
-            };
-            loop {
-                match out.next().await {
-                    Some(Ok(LogOutput::StdOut { message } | LogOutput::Console { message })) => {
-                        return Some((Ok(ExecEvent::Stdout(message)), State::Streaming(out)))
-                    }
-                    Some(Ok(LogOutput::StdErr { message })) => {
-                        return Some((Ok(ExecEvent::Stderr(message)), State::Streaming(out)))
-                    }
-                    Some(Ok(LogOutput::StdIn { .. })) => continue,
-                    Some(Err(e)) => return Some((Err(map(&host, e)), State::Done)),
-                    None => {
-                        let code = exit_code(&docker, &host, &exec_id).await;
-                        return Some((code.map(ExecEvent::Exit), State::Done));
-                    }
+    let start = State::Streaming {
+        out,
+        docker,
+        host,
+        exec_id,
+    };
+    futures_util::stream::unfold(start, |state| async move {
+        let State::Streaming {
+            mut out,
+            docker,
+            host,
+            exec_id,
+        } = state
+        else {
+            return None;
+        };
+        let event = loop {
+            match out.next().await {
+                Some(Ok(LogOutput::StdOut { message } | LogOutput::Console { message })) => {
+                    break ExecEvent::Stdout(message)
+                }
+                Some(Ok(LogOutput::StdErr { message })) => break ExecEvent::Stderr(message),
+                Some(Ok(LogOutput::StdIn { .. })) => continue,
+                Some(Err(e)) => return Some((Err(map(&host, e)), State::Done)),
+                None => {
+                    let code = exit_code(&docker, &host, &exec_id).await;
+                    return Some((code.map(ExecEvent::Exit), State::Done));
                 }
             }
-        }
+        };
+        let next = State::Streaming {
+            out,
+            docker,
+            host,
+            exec_id,
+        };
+        Some((Ok(event), next))
     })
     .boxed()
 }
