@@ -324,8 +324,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn list(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>>;
     /// Starts a command in a running container.
     async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess>;
-    /// Extracts a tar archive into directory `dir` of the container.
-    async fn upload(&self, id: &str, dir: &str, tar: Bytes) -> Result<()>;
+    /// Extracts a tar archive, given as consecutive chunks, into directory `dir` of the container.
+    async fn upload(&self, id: &str, dir: &str, tar: Vec<Bytes>) -> Result<()>;
     /// A tar archive of `path` in the container.
     async fn download(&self, id: &str, path: &str) -> Result<Bytes>;
     /// Creates a named volume unless it exists.

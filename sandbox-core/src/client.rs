@@ -102,6 +102,22 @@ impl Client {
         Ok(v)
     }
 
+    /// Every sandbox as a handle, ready for exec and files (one listing request).
+    pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
+        let all = self.backend.list(&[(labels::MANAGED, "true")]).await?;
+        let mut v: Vec<_> = all
+            .into_iter()
+            .filter_map(|s| {
+                let created = s.created;
+                self.handle(s.id, s.name, &s.labels)
+                    .ok()
+                    .map(|h| (created, h))
+            })
+            .collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.name().cmp(b.1.name())));
+        Ok(v.into_iter().map(|(_, h)| h).collect())
+    }
+
     /// The sandbox called `reference`: a name, a full id or a unique id prefix.
     pub async fn get(&self, reference: &str) -> Result<Sandbox> {
         if reference.is_empty() {

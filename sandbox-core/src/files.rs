@@ -24,14 +24,15 @@ pub(crate) fn split(p: &Path) -> Result<(String, String)> {
     Ok((dir.to_string_lossy().into_owned(), name.to_string()))
 }
 
-/// A tar holding one regular file.
+/// A tar holding one regular file, as chunks sent one after the other: the header, the data
+/// itself (not copied again), padding and the end blocks.
 pub(crate) fn single_file_tar(
     name: &str,
-    data: &[u8],
+    data: Bytes,
     mode: u32,
     uid: u64,
     gid: u64,
-) -> Result<Bytes> {
+) -> Result<Vec<Bytes>> {
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(mode);
@@ -44,10 +45,21 @@ pub(crate) fn single_file_tar(
             .unwrap_or(0),
     );
     header.set_entry_type(tar::EntryType::Regular);
-    let mut b = tar::Builder::new(Vec::with_capacity(data.len() + 2048));
-    b.append_data(&mut header, name, data)
-        .map_err(|e| file_err(name, e))?;
-    Ok(b.into_inner().map_err(|e| file_err(name, e))?.into())
+    if name.len() > 100 {
+        // Long names need an extra GNU entry: let the tar crate write the whole archive.
+        let mut b = tar::Builder::new(Vec::with_capacity(data.len() + 4096));
+        b.append_data(&mut header, name, &data[..])
+            .map_err(|e| file_err(name, e))?;
+        return Ok(vec![b.into_inner().map_err(|e| file_err(name, e))?.into()]);
+    }
+    header.set_path(name).map_err(|e| file_err(name, e))?;
+    header.set_cksum();
+    let padding = (512 - data.len() % 512) % 512;
+    Ok(vec![
+        Bytes::copy_from_slice(header.as_bytes()),
+        data,
+        Bytes::from(vec![0u8; padding + 1024]),
+    ])
 }
 
 /// The content of the first regular file in a tar.
@@ -72,7 +84,7 @@ pub(crate) fn first_file(tar: &[u8], shown: &str) -> Result<Vec<u8>> {
 }
 
 /// A tar of a host file or directory (named after its last component).
-pub(crate) async fn tar_host_path(p: &Path) -> Result<Bytes> {
+pub(crate) async fn tar_host_path(p: &Path) -> Result<Vec<Bytes>> {
     let p: PathBuf = p.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let name = p
@@ -88,7 +100,10 @@ pub(crate) async fn tar_host_path(p: &Path) -> Result<Bytes> {
             b.append_path_with_name(&p, &name)
         }
         .map_err(|e| file_err(p.display(), e))?;
-        Ok(b.into_inner().map_err(|e| file_err(p.display(), e))?.into())
+        Ok(vec![b
+            .into_inner()
+            .map_err(|e| file_err(p.display(), e))?
+            .into()])
     })
     .await
     .map_err(|e| Error::Client(format!("tar task failed: {e}")))?

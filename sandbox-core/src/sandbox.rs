@@ -417,7 +417,8 @@ impl Sandbox {
         let p = self.in_sandbox(path)?;
         let (dir, name) = crate::files::split(&p)?;
         let (uid, gid) = self.owner();
-        let tar = crate::files::single_file_tar(&name, data.as_ref(), 0o644, uid, gid)?;
+        let data = bytes::Bytes::copy_from_slice(data.as_ref());
+        let tar = crate::files::single_file_tar(&name, data, 0o644, uid, gid)?;
         self.inner.backend.upload(&self.inner.id, &dir, tar).await
     }
 

@@ -88,6 +88,16 @@ async fn write_read_and_copy_files() {
     sb.write_file("/tmp/blob.bin", &data).await.unwrap();
     assert_eq!(sb.read_file("/tmp/blob.bin").await.unwrap(), data);
     sb.write_file("rel.txt", "relative").await.unwrap();
+    // Names over 100 bytes need the tar's long-name entry.
+    let long = format!("/tmp/{}.txt", "n".repeat(150));
+    sb.write_file(&long, "long name").await.unwrap();
+    assert_eq!(sb.read_file(&long).await.unwrap(), b"long name");
+    // Sizes that are and are not a multiple of the tar block.
+    for len in [0usize, 512, 513, 4096 * 3 + 1] {
+        let d = vec![7u8; len];
+        sb.write_file("/tmp/sized", &d).await.unwrap();
+        assert_eq!(sb.read_file("/tmp/sized").await.unwrap(), d, "{len}");
+    }
     assert_eq!(
         std::fs::read_to_string(ws.join("rel.txt")).unwrap(),
         "relative"

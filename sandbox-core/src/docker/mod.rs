@@ -273,10 +273,14 @@ impl Backend for DockerBackend {
             })
     }
 
-    async fn upload(&self, id: &str, dir: &str, tar: Bytes) -> Result<()> {
+    async fn upload(&self, id: &str, dir: &str, tar: Vec<Bytes>) -> Result<()> {
         let opts = UploadToContainerOptionsBuilder::default().path(dir).build();
         self.docker
-            .upload_to_container(id, Some(opts), bollard::body_full(tar))
+            .upload_to_container(
+                id,
+                Some(opts),
+                bollard::body_stream(futures_util::stream::iter(tar)),
+            )
             .await
             .map_err(|e| match map(&self.host, e) {
                 e @ Error::Engine { .. } => Error::File {
