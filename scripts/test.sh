@@ -29,6 +29,16 @@ cargo run --quiet -p docksandbox-examples --example quickstart || status=$?
 main_job=$(docker ps -aq --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell)
 [ -z "$main_job" ] || docker rm -f $main_job >/dev/null
 
+pylog=$(mktemp); nodelog=$(mktemp)
+if [ -f sandbox-py/pyproject.toml ] && [ -x sandbox-py/test.sh ]; then
+  echo "== Python package"
+  if ! sandbox-py/test.sh 2>&1 | tee "$pylog"; then status=1; fi
+fi
+if [ -f sandbox-node/package.json ] && [ -x sandbox-node/test.sh ]; then
+  echo "== Node package"
+  if ! sandbox-node/test.sh 2>&1 | tee "$nodelog"; then status=1; fi
+fi
+
 echo "== benchmark smoke test (quick mode, so the benchmark cannot rot)"
 if py=$(bench/setup-peers.sh); then
   DOCKSANDBOX_BENCH_PYTHON="$py" cargo run --quiet -p docksandbox-bench -- --quick || status=$?
@@ -36,20 +46,20 @@ else
   echo "benchmark peers could not be installed" >&2; status=1
 fi
 
-if [ -f sandbox-py/pyproject.toml ] && [ -x sandbox-py/test.sh ]; then
-  echo "== Python package"; sandbox-py/test.sh || status=$?
-fi
-if [ -f sandbox-node/package.json ] && [ -x sandbox-node/test.sh ]; then
-  echo "== Node package"; sandbox-node/test.sh || status=$?
-fi
-
 # Tests remove their containers; this catches any left by a crashed test run.
 leftover=$(docker ps -aq --filter label=dev.docksandbox.test-run)
 [ -z "$leftover" ] || docker rm -f $leftover >/dev/null
-# One closing line for every runner above (cargo prints one result line per test binary).
-passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
-failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
-rm -f "$log"
+# One closing line for every runner above: cargo (a result line per test binary), pytest
+# ("N passed, M failed in T s") and node --test ("# pass N", "# fail M").
+set +e +o pipefail   # a runner that printed no such line counts 0
+sum() { awk '{s+=$1} END {print s+0}'; }
+passed=$(( $(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{print $4}' | sum) \
+  + $(grep -E ' in [0-9.]+s' "$pylog" | grep -oE '[0-9]+ passed' | sum) \
+  + $(grep -E '^# pass [0-9]+' "$nodelog" | awk '{print $3}' | sum) ))
+failed=$(( $(grep -oE '[0-9]+ failed;' "$log" | sum) \
+  + $(grep -E ' in [0-9.]+s' "$pylog" | grep -oE '[0-9]+ (failed|error)' | sum) \
+  + $(grep -E '^# fail [0-9]+' "$nodelog" | awk '{print $3}' | sum) ))
+rm -f "$log" "$pylog" "$nodelog"
 [ "$status" = 0 ] || [ "$failed" != 0 ] || failed=1
 echo "summary: $passed passed, $failed failed"
 exit $status

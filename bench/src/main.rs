@@ -215,6 +215,15 @@ async fn main() {
     let ds_py = here.join("docksandbox_py_driver.py");
     let ds_node = here.join("docksandbox_node_driver.js");
     let python = std::env::var("DOCKSANDBOX_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    // The docksandbox Python package lives in its own virtualenv (sandbox-py/test.sh makes it).
+    let ds_python = std::env::var("DOCKSANDBOX_BENCH_DS_PYTHON").unwrap_or_else(|_| {
+        let venv = here.join("../../sandbox-py/.venv/bin/python");
+        if venv.exists() {
+            venv.to_string_lossy().into_owned()
+        } else {
+            python.clone()
+        }
+    });
     let ctx = Ctx {
         client,
         docker: bollard::Docker::connect_with_defaults().expect("bollard"),
@@ -229,7 +238,12 @@ async fn main() {
         dockerpy: Driver::start("docker-py", &python, &[py.to_str().unwrap()]).await,
         dockerode: Driver::start("dockerode", "node", &[node.to_str().unwrap()]).await,
         ds_python: if ds_py.exists() {
-            Driver::start("docksandbox (Python)", &python, &[ds_py.to_str().unwrap()]).await
+            Driver::start(
+                "docksandbox (Python)",
+                &ds_python,
+                &[ds_py.to_str().unwrap()],
+            )
+            .await
         } else {
             None
         },

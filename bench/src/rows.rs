@@ -88,12 +88,21 @@ fn row(id: &str, op: &str, who: &[Who], samples: &[Vec<f64>], notes: Vec<String>
 }
 
 /// Runs rounds: `one(ctx, who, round)` returns milliseconds.
-async fn rounds<F>(ctx: &mut Ctx, who: &[Who], mut one: F) -> Res<Vec<Vec<f64>>>
+async fn rounds<F>(ctx: &mut Ctx, who: &[Who], one: F) -> Res<Vec<Vec<f64>>>
+where
+    F: for<'a> FnMut(&'a mut Ctx, Who, usize) -> futures_util::future::BoxFuture<'a, Res<f64>>,
+{
+    let n = ctx.iterations;
+    rounds_n(ctx, who, n, one).await
+}
+
+/// [`rounds`] with at most `cap` measured rounds (for rows whose one round takes seconds).
+async fn rounds_n<F>(ctx: &mut Ctx, who: &[Who], cap: usize, mut one: F) -> Res<Vec<Vec<f64>>>
 where
     F: for<'a> FnMut(&'a mut Ctx, Who, usize) -> futures_util::future::BoxFuture<'a, Res<f64>>,
 {
     let mut samples = vec![Vec::new(); who.len()];
-    let total = ctx.warmup + ctx.iterations;
+    let total = ctx.warmup + ctx.iterations.min(cap);
     for round in 0..total {
         for k in ctx.order(who.len(), round) {
             let t = one(ctx, who[k], round).await?;
@@ -120,7 +129,7 @@ async fn cli_ms(args: &[&str]) -> Res<f64> {
 pub async fn b1_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
     let sb = running_sandbox(ctx).await?;
     let id = sb.id().to_string();
-    let ws = sb.workspace().to_string_lossy().into_owned();
+    let name = sb.name().to_string();
     let who = available(
         ctx,
         &[
@@ -136,7 +145,7 @@ pub async fn b1_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
     let samples = rounds(ctx, &who, |ctx, w, _| {
         let sb = sb.clone();
         let id = id.clone();
-        let ws = ws.clone();
+        let name = name.clone();
         Box::pin(async move {
             match w {
                 Who::Ds => {
@@ -155,7 +164,7 @@ pub async fn b1_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
                     Ok(ms(t))
                 }
                 Who::Cli => cli_ms(&["exec", &id, "true"]).await,
-                Who::DsPython | Who::DsNode => driver(ctx, w, &format!("exec_true {ws}")).await,
+                Who::DsPython | Who::DsNode => driver(ctx, w, &format!("exec_true {name}")).await,
                 _ => driver(ctx, w, &format!("exec {id}")).await,
             }
         })
@@ -354,7 +363,7 @@ pub async fn b4_parallel(ctx: &mut Ctx) -> Res<Vec<Row>> {
     let mut run_args: Vec<String> = vec!["run".into(), "--rm".into()];
     run_args.extend(HARDENING.iter().map(|s| s.to_string()));
     run_args.extend([IMAGE.to_string(), "true".into()]);
-    let samples = rounds(ctx, &who, |ctx, w, _| {
+    let samples = rounds_n(ctx, &who, 10, |ctx, w, _| {
         let run_args = run_args.clone();
         Box::pin(async move {
             match w {
@@ -525,7 +534,7 @@ pub async fn b6_bulk(ctx: &mut Ctx) -> Res<Vec<Row>> {
             Who::Dockerode,
         ],
     );
-    let samples = rounds(ctx, &who, |ctx, w, _| {
+    let samples = rounds_n(ctx, &who, 7, |ctx, w, _| {
         let (sb, id, size_s) = (sb.clone(), id.clone(), size_s.clone());
         Box::pin(async move {
             let cmd = ["head", "-c", size_s.as_str(), "/dev/zero"];
@@ -578,7 +587,7 @@ pub async fn b6_bulk(ctx: &mut Ctx) -> Res<Vec<Row>> {
     std::fs::write(&host_file, &data).map_err(|e| e.to_string())?;
     let host_file_s = host_file.to_string_lossy().into_owned();
     let who = vec![Who::Ds, Who::Cli];
-    let samples = rounds(ctx, &who, |_ctx, w, _| {
+    let samples = rounds_n(ctx, &who, 7, |_ctx, w, _| {
         let (sb, id, data, host_file_s) =
             (sb.clone(), id.clone(), data.clone(), host_file_s.clone());
         Box::pin(async move {
@@ -607,7 +616,7 @@ pub async fn b6_bulk(ctx: &mut Ctx) -> Res<Vec<Row>> {
     let out_dir = ctx.root.path().join("out");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let out_dir_s = out_dir.to_string_lossy().into_owned();
-    let samples = rounds(ctx, &who, |_ctx, w, _| {
+    let samples = rounds_n(ctx, &who, 7, |_ctx, w, _| {
         let (sb, id, out_dir_s) = (sb.clone(), id.clone(), out_dir_s.clone());
         Box::pin(async move {
             let t = Instant::now();
@@ -676,7 +685,7 @@ pub async fn b7_memory(ctx: &mut Ctx) -> Res<Vec<Row>> {
             .and_then(|l| l.trim().parse::<f64>().ok())
             .ok_or_else(|| format!("{args:?}: {err}"))
     };
-    let samples = rounds(ctx, &who, |_ctx, w, _| {
+    let samples = rounds_n(ctx, &who, 7, |_ctx, w, _| {
         let (cli_s, name) = (cli_s.clone(), name.clone());
         Box::pin(async move {
             match w {

@@ -11,7 +11,7 @@ mod runtime;
 mod sandbox;
 mod stream;
 
-use docksandbox::{ErrorKind, RunRequest};
+use docksandbox::RunRequest;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
@@ -27,20 +27,14 @@ fn request(args: &Bound<'_, PyAny>) -> PyResult<RunRequest> {
     })
 }
 
-/// Every sandbox on the engine, as handles (a sandbox removed meanwhile is left out).
+/// Every sandbox on the engine, as handles (one listing request).
 async fn list_handles() -> docksandbox::Result<Vec<Sandbox>> {
-    let client = client()?;
-    let infos = client.list().await?;
-    let found = futures_util::future::join_all(infos.iter().map(|info| client.get(&info.id))).await;
-    let mut out = Vec::with_capacity(found.len());
-    for r in found {
-        match r {
-            Ok(sb) => out.push(Sandbox::new(sb)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
+    Ok(client()?
+        .list_sandboxes()
+        .await?
+        .into_iter()
+        .map(Sandbox::new)
+        .collect())
 }
 
 /// Creates or reuses the sandbox the request describes; returns it running.

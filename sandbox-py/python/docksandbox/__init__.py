@@ -1,0 +1,295 @@
+"""Run AI coding agents in isolated Docker containers, with the project mounted at the same
+absolute path.
+
+    import docksandbox
+
+    with docksandbox.run(".", agent="shell") as sb:     # create-or-reuse; running
+        r = sb.exec(["git", "status"])
+        print(r.exit_code, r.stdout)
+
+One sandbox per (workspace, agent): ``run`` reuses it (and starts it if stopped), and fails with
+:class:`ConfigChangedError` when asked for other settings than it was created with, unless
+``recreate=True``. Every call releases the GIL while it waits and can be interrupted with
+Ctrl-C; :mod:`docksandbox.aio` has the same surface as coroutines.
+
+This package is a thin layer over the Rust library: every rule and default lives there.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from . import _native
+from ._native import (
+    ConfigChangedError,
+    DockerUnavailableError,
+    ExecChunk,
+    ExecResult,
+    ExecStream,
+    ExecTimeoutError,
+    ImageError,
+    InvalidSpecError,
+    SandboxError,
+    SandboxNotFoundError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "ConfigChangedError",
+    "DockerUnavailableError",
+    "ExecChunk",
+    "ExecResult",
+    "ExecStream",
+    "ExecTimeoutError",
+    "ImageError",
+    "InvalidSpecError",
+    "Sandbox",
+    "SandboxError",
+    "SandboxNotFoundError",
+    "get",
+    "list",
+    "run",
+]
+
+StrPath = Union[str, "os.PathLike[str]"]
+"""A path: ``str`` or ``pathlib.Path``."""
+Data = Union[bytes, bytearray, str]
+"""File contents or stdin: bytes, or text written as UTF-8."""
+
+
+def _request(
+    workspace: StrPath,
+    agent: str,
+    *,
+    template: Optional[str],
+    env: Optional[Mapping[str, str]],
+    volumes: Optional[Sequence[str]],
+    credentials: Optional[str],
+    mount_docker_socket: Optional[bool],
+    name: Optional[str],
+    recreate: bool,
+    cpus: Optional[float],
+    memory: Union[int, str, None],
+    network: Optional[str],
+    labels: Optional[Mapping[str, str]],
+    command: Optional[Sequence[str]],
+    pids_limit: Optional[int],
+) -> dict[str, Any]:
+    """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
+    the core's defaults apply and a reused sandbox keeps its stored value for them."""
+    fields: dict[str, Any] = {
+        "workspace": os.fspath(workspace),
+        "agent": agent,
+        "template": template,
+        "env": dict(env) if env is not None else None,
+        "volumes": builtins.list(volumes) if volumes is not None else None,
+        "credentials": credentials,
+        "mount_docker_socket": mount_docker_socket,
+        "name": name,
+        "recreate": recreate,
+        "cpus": cpus,
+        "memory": str(memory) if isinstance(memory, int) else memory,
+        "network": network,
+        "labels": dict(labels) if labels is not None else None,
+        "command": builtins.list(command) if command is not None else None,
+        "pids_limit": pids_limit,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+class Sandbox:
+    """One sandbox: a container for one (workspace, agent), the workspace at the same path.
+
+    Get one from :func:`run`, :func:`get` or :func:`list`. Used as a context manager, the
+    sandbox is **stopped** on exit (not removed: its installed packages and files survive,
+    and the next :func:`run` starts it again); call :meth:`remove` inside the block to delete
+    it instead. Other code using the same sandbox concurrently sees it stop.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Sandbox) -> None:
+        self._native = native
+
+    @property
+    def id(self) -> str:
+        """The container id."""
+        return self._native.id
+
+    @property
+    def name(self) -> str:
+        """The container name."""
+        return self._native.name
+
+    @property
+    def agent(self) -> str:
+        """The agent's name (``claude``, ``shell``, …)."""
+        return self._native.agent
+
+    @property
+    def workspace(self) -> str:
+        """The workspace path, the same on the host and in the sandbox."""
+        return self._native.workspace
+
+    @property
+    def status(self) -> str:
+        """The current status, asked from the engine: ``running``, ``stopped``, ``paused``,
+        ``restarting``, ``removing``, ``dead`` or ``unknown``."""
+        return self._native.status()
+
+    def exec(
+        self,
+        cmd: Sequence[str],
+        env: Optional[Mapping[str, str]] = None,
+        workdir: Optional[str] = None,
+        user: Optional[str] = None,
+        stdin: Optional[Data] = None,
+        timeout: Optional[float] = None,
+    ) -> ExecResult:
+        """Runs ``cmd`` (a program and its arguments, no shell) and captures its output.
+
+        Runs as the workspace owner, in the workspace, unless ``user``/``workdir`` say
+        otherwise; ``env`` adds variables; ``stdin`` is fed then closed. A non-zero exit is
+        not an error (see ``exit_code``); after ``timeout`` seconds the command and its
+        children are killed and :class:`ExecTimeoutError` is raised.
+        """
+        return self._native.exec(
+            _argv(cmd), env=env, workdir=workdir, user=user, stdin=stdin, timeout=timeout
+        )
+
+    def exec_stream(
+        self,
+        cmd: Sequence[str],
+        env: Optional[Mapping[str, str]] = None,
+        workdir: Optional[str] = None,
+        user: Optional[str] = None,
+        stdin: Optional[Data] = None,
+        timeout: Optional[float] = None,
+    ) -> ExecStream:
+        """Starts ``cmd`` and returns an iterator over its output as it comes:
+        :class:`ExecChunk` s of kind ``"stdout"``/``"stderr"``, then one of kind ``"exit"``
+        with the ``exit_code``. Options as for :meth:`exec`; on timeout the iteration raises
+        :class:`ExecTimeoutError` after the kill."""
+        return self._native.exec_stream(
+            _argv(cmd), env=env, workdir=workdir, user=user, stdin=stdin, timeout=timeout
+        )
+
+    def write_file(self, path: str, data: Data) -> None:
+        """Writes ``data`` to ``path`` in the sandbox (relative paths are in the workspace),
+        owned by the sandbox user, mode 0644; the parent directory must exist."""
+        self._native.write_file(path, data)
+
+    def read_file(self, path: str) -> bytes:
+        """The contents of the file at ``path`` in the sandbox."""
+        return self._native.read_file(path)
+
+    def inspect(self) -> dict[str, Any]:
+        """Everything known about the sandbox (mounts, effective security settings, limits,
+        env with secret values fingerprinted, warnings), as a dict."""
+        return self._native.inspect()
+
+    def stop(self) -> None:
+        """Stops the sandbox (processes are killed after 10 s); :func:`run` starts it again."""
+        self._native.stop()
+
+    def remove(self) -> None:
+        """Removes the sandbox, running or not (the agent's credentials volume is kept)."""
+        self._native.remove()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._native.stop()
+        except SandboxNotFoundError:
+            pass  # removed inside the block
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sandbox) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+def _argv(cmd: Sequence[str]) -> builtins.list[str]:
+    if isinstance(cmd, (str, bytes)):
+        raise TypeError("cmd must be a list of strings (a program and its arguments), not a string")
+    return builtins.list(cmd)
+
+
+def run(
+    workspace: StrPath = ".",
+    agent: str = "claude",
+    *,
+    template: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    volumes: Optional[Sequence[str]] = None,
+    credentials: Optional[str] = None,
+    mount_docker_socket: Optional[bool] = None,
+    name: Optional[str] = None,
+    recreate: bool = False,
+    cpus: Optional[float] = None,
+    memory: Union[int, str, None] = None,
+    network: Optional[str] = None,
+    labels: Optional[Mapping[str, str]] = None,
+    command: Optional[Sequence[str]] = None,
+    pids_limit: Optional[int] = None,
+) -> Sandbox:
+    """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
+
+    - ``workspace``: the project directory (relative paths from the current directory),
+      mounted at the same absolute path.
+    - ``agent``: ``claude``, ``codex``, ``gemini``, ``copilot``, ``shell``, or a custom name
+      with ``command`` (its program and default arguments).
+    - ``template``: the image (default: the agent's template).
+    - ``env``: container environment; ``volumes``: ``"HOST[:CONTAINER][:ro]"`` strings.
+    - ``credentials``: ``"sandbox"`` (the default: logins kept in a volume per agent) or
+      ``"none"``. ``mount_docker_socket``: give the agent the engine (default False).
+    - ``name``: container name (default: derived from agent and directory).
+    - ``recreate``: replace a sandbox whose stored settings differ instead of raising
+      :class:`ConfigChangedError`.
+    - ``cpus``, ``memory`` (bytes, or ``"512m"``/``"2g"``), ``pids_limit``: limits;
+      ``network``: ``"bridge"`` or ``"none"``; ``labels``: extra container labels.
+
+    Arguments left at None take the library's default on creation and the stored value on
+    reuse (so they never count as a change).
+    """
+    return Sandbox(
+        _native.run(
+            _request(
+                workspace,
+                agent,
+                template=template,
+                env=env,
+                volumes=volumes,
+                credentials=credentials,
+                mount_docker_socket=mount_docker_socket,
+                name=name,
+                recreate=recreate,
+                cpus=cpus,
+                memory=memory,
+                network=network,
+                labels=labels,
+                command=command,
+                pids_limit=pids_limit,
+            )
+        )
+    )
+
+
+def list() -> builtins.list[Sandbox]:  # noqa: A001 - the API's name
+    """Every docksandbox sandbox on the engine, newest first (other containers are not shown)."""
+    return [Sandbox(s) for s in _native.list()]
+
+
+def get(name_or_id: str) -> Sandbox:
+    """The sandbox called ``name_or_id``: a name, a full id or a unique id prefix. Raises
+    :class:`SandboxNotFoundError` when none matches."""
+    return Sandbox(_native.get(name_or_id))

@@ -1,0 +1,208 @@
+"""The asyncio surface of docksandbox: the same names, as coroutines and async iterators.
+
+    from docksandbox import aio
+
+    sb = await aio.run(".", agent="shell")
+    r = await sb.exec(["git", "status"])
+    async for chunk in sb.exec_stream(["make", "test"]):
+        print(chunk.kind, chunk.text if chunk.kind != "exit" else chunk.exit_code)
+
+    async with aio.run(".", agent="shell") as sb:    # stopped on exit, like the sync one
+        ...
+
+The work runs on the library's own threads: the event loop is never blocked, and cancelling
+a task abandons its request. Exceptions are the classes of :mod:`docksandbox`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, AsyncIterator, Awaitable, Generator, Mapping, Optional, Sequence, Union
+
+from . import Data, StrPath, _argv, _native, _request
+from ._native import ExecChunk, ExecResult, SandboxNotFoundError
+
+__all__ = ["Sandbox", "get", "list", "run"]
+
+
+class Sandbox:
+    """One sandbox, with coroutine methods (see :class:`docksandbox.Sandbox`).
+
+    ``async with`` stops it on exit (not removed), like the sync context manager.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Sandbox) -> None:
+        self._native = native
+
+    @property
+    def id(self) -> str:
+        """The container id."""
+        return self._native.id
+
+    @property
+    def name(self) -> str:
+        """The container name."""
+        return self._native.name
+
+    @property
+    def agent(self) -> str:
+        """The agent's name."""
+        return self._native.agent
+
+    @property
+    def workspace(self) -> str:
+        """The workspace path, the same on the host and in the sandbox."""
+        return self._native.workspace
+
+    @property
+    def status(self) -> Awaitable[str]:
+        """An awaitable of the current status (``await sb.status``)."""
+        return self._native.status_async()
+
+    async def exec(
+        self,
+        cmd: Sequence[str],
+        env: Optional[Mapping[str, str]] = None,
+        workdir: Optional[str] = None,
+        user: Optional[str] = None,
+        stdin: Optional[Data] = None,
+        timeout: Optional[float] = None,
+    ) -> ExecResult:
+        """Runs ``cmd`` and captures its output (see :meth:`docksandbox.Sandbox.exec`)."""
+        return await self._native.exec_async(
+            _argv(cmd), env=env, workdir=workdir, user=user, stdin=stdin, timeout=timeout
+        )
+
+    async def exec_stream(
+        self,
+        cmd: Sequence[str],
+        env: Optional[Mapping[str, str]] = None,
+        workdir: Optional[str] = None,
+        user: Optional[str] = None,
+        stdin: Optional[Data] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[ExecChunk]:
+        """Runs ``cmd``, yielding its output as it comes: ``"stdout"``/``"stderr"`` chunks,
+        then the ``"exit"`` chunk. The command starts at the first iteration."""
+        argv = _argv(cmd)
+        stream = await self._native.exec_stream_async(
+            argv, env=env, workdir=workdir, user=user, stdin=stdin, timeout=timeout
+        )
+        async for chunk in stream:
+            yield chunk
+
+    async def write_file(self, path: str, data: Data) -> None:
+        """Writes ``data`` to ``path`` in the sandbox (see :meth:`docksandbox.Sandbox.write_file`)."""
+        await self._native.write_file_async(path, data)
+
+    async def read_file(self, path: str) -> bytes:
+        """The contents of the file at ``path`` in the sandbox."""
+        return await self._native.read_file_async(path)
+
+    async def inspect(self) -> dict[str, Any]:
+        """Everything known about the sandbox, as a dict."""
+        return await self._native.inspect_async()
+
+    async def stop(self) -> None:
+        """Stops the sandbox; :func:`run` starts it again."""
+        await self._native.stop_async()
+
+    async def remove(self) -> None:
+        """Removes the sandbox, running or not."""
+        await self._native.remove_async()
+
+    async def __aenter__(self) -> Sandbox:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            await self._native.stop_async()
+        except SandboxNotFoundError:
+            pass  # removed inside the block
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sandbox) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+class _Starting:
+    """What :func:`run` returns: awaitable (``sb = await aio.run(...)``) and an async context
+    manager (``async with aio.run(...) as sb``)."""
+
+    __slots__ = ("_request", "_sandbox")
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self._request = request
+        self._sandbox: Optional[Sandbox] = None
+
+    async def _start(self) -> Sandbox:
+        return Sandbox(await _native.run_async(self._request))
+
+    def __await__(self) -> Generator[Any, None, Sandbox]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> Sandbox:
+        self._sandbox = await self._start()
+        return self._sandbox
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._sandbox is not None:
+            await self._sandbox.__aexit__(*exc_info)
+
+
+def run(
+    workspace: StrPath = ".",
+    agent: str = "claude",
+    *,
+    template: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    volumes: Optional[Sequence[str]] = None,
+    credentials: Optional[str] = None,
+    mount_docker_socket: Optional[bool] = None,
+    name: Optional[str] = None,
+    recreate: bool = False,
+    cpus: Optional[float] = None,
+    memory: Union[int, str, None] = None,
+    network: Optional[str] = None,
+    labels: Optional[Mapping[str, str]] = None,
+    command: Optional[Sequence[str]] = None,
+    pids_limit: Optional[int] = None,
+) -> _Starting:
+    """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
+    use it with ``async with``."""
+    return _Starting(
+        _request(
+            workspace,
+            agent,
+            template=template,
+            env=env,
+            volumes=volumes,
+            credentials=credentials,
+            mount_docker_socket=mount_docker_socket,
+            name=name,
+            recreate=recreate,
+            cpus=cpus,
+            memory=memory,
+            network=network,
+            labels=labels,
+            command=command,
+            pids_limit=pids_limit,
+        )
+    )
+
+
+async def list() -> builtins.list[Sandbox]:  # noqa: A001 - the API's name
+    """Every docksandbox sandbox on the engine, newest first."""
+    return [Sandbox(s) for s in await _native.list_async()]
+
+
+async def get(name_or_id: str) -> Sandbox:
+    """The sandbox called ``name_or_id`` (name, id or unique id prefix)."""
+    return Sandbox(await _native.get_async(name_or_id))

@@ -1,0 +1,167 @@
+//! Values crossing into Python: results, bytes, `inspect` dictionaries, statuses, and the
+//! arguments of `exec`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use docksandbox::{Error, ExecOptions, ExecOutput, SandboxInfo, SandboxStatus};
+use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBytes, PyString};
+
+/// `bytes`, `bytearray` or `str` (encoded as UTF-8), as taken by `write_file` and `stdin`.
+#[derive(FromPyObject)]
+pub enum Data {
+    /// Raw bytes.
+    Bytes(PyBackedBytes),
+    /// Text, written as UTF-8.
+    Text(PyBackedStr),
+}
+
+impl Data {
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Data::Bytes(b) => b.to_vec(),
+            Data::Text(s) => s.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// Bytes that become a Python `bytes` (a `Vec<u8>` would become a list).
+pub struct Bytes(pub Vec<u8>);
+
+impl<'py> IntoPyObject<'py> for Bytes {
+    type Target = PyBytes;
+    type Output = Bound<'py, PyBytes>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(PyBytes::new(py, &self.0))
+    }
+}
+
+/// A [`SandboxInfo`] that becomes a `dict` (its serde form).
+pub struct Info(pub SandboxInfo);
+
+impl<'py> IntoPyObject<'py> for Info {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(pythonize::pythonize(py, &self.0)?)
+    }
+}
+
+/// A status as its lowercase word (`running`, `stopped`, …), the serde form.
+pub fn status_word(s: SandboxStatus) -> String {
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::String(w)) => w,
+        _ => format!("{s:?}").to_lowercase(),
+    }
+}
+
+/// The captured result of a command.
+#[pyclass(frozen, module = "docksandbox._native")]
+#[derive(Debug)]
+pub struct ExecResult {
+    /// The exit code (128 + signal number when a signal ended the command).
+    #[pyo3(get)]
+    exit_code: i64,
+    /// Everything written to stdout.
+    #[pyo3(get)]
+    stdout_bytes: Py<PyBytes>,
+    /// Everything written to stderr.
+    #[pyo3(get)]
+    stderr_bytes: Py<PyBytes>,
+}
+
+fn lossy<'py>(py: Python<'py>, b: &Py<PyBytes>) -> Bound<'py, PyString> {
+    PyString::new(py, &String::from_utf8_lossy(b.bind(py).as_bytes()))
+}
+
+#[pymethods]
+impl ExecResult {
+    /// Stdout as text (UTF-8, invalid sequences replaced).
+    #[getter]
+    fn stdout<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        lossy(py, &self.stdout_bytes)
+    }
+
+    /// Stderr as text (UTF-8, invalid sequences replaced).
+    #[getter]
+    fn stderr<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        lossy(py, &self.stderr_bytes)
+    }
+
+    /// Whether the command exited with 0.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.exit_code == 0
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "ExecResult(exit_code={}, stdout={} bytes, stderr={} bytes)",
+            self.exit_code,
+            self.stdout_bytes.bind(py).as_bytes().len(),
+            self.stderr_bytes.bind(py).as_bytes().len()
+        )
+    }
+}
+
+/// An [`ExecOutput`] on its way to becoming an [`ExecResult`].
+pub struct Output(pub ExecOutput);
+
+impl<'py> IntoPyObject<'py> for Output {
+    type Target = ExecResult;
+    type Output = Bound<'py, ExecResult>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Bound::new(
+            py,
+            ExecResult {
+                exit_code: self.0.exit_code,
+                stdout_bytes: PyBytes::new(py, &self.0.stdout).unbind(),
+                stderr_bytes: PyBytes::new(py, &self.0.stderr).unbind(),
+            },
+        )
+    }
+}
+
+/// The arguments of `exec` and `exec_stream`, as the core's options.
+pub struct ExecArgs {
+    pub cmd: Vec<String>,
+    pub opts: ExecOptions,
+}
+
+impl ExecArgs {
+    pub fn new(
+        cmd: Vec<String>,
+        env: Option<BTreeMap<String, String>>,
+        workdir: Option<String>,
+        user: Option<String>,
+        stdin: Option<Data>,
+        timeout: Option<f64>,
+    ) -> Result<Self, Error> {
+        let timeout = timeout
+            .map(|t| {
+                Duration::try_from_secs_f64(t).map_err(|e| Error::InvalidSpec {
+                    field: "timeout".into(),
+                    reason: format!("{t} is not a number of seconds ({e})"),
+                })
+            })
+            .transpose()?;
+        Ok(ExecArgs {
+            cmd,
+            opts: ExecOptions {
+                env: env.unwrap_or_default(),
+                workdir,
+                user,
+                stdin: stdin.map(Data::into_vec),
+                timeout,
+            },
+        })
+    }
+}
