@@ -1,0 +1,214 @@
+//! `inspect()` and `list()` results: the core's `SandboxInfo` in JavaScript's case.
+
+use std::collections::BTreeMap;
+
+use napi_derive::napi;
+use serde::Serialize;
+
+/// A sandbox as `inspect()` and `list()` report it. `list()` fills what one listing request
+/// knows; `inspect()` also fills `mounts`, `security`, `resources` and `network`. Secrets never
+/// appear (env values whose names look secret are fingerprints).
+#[napi(object)]
+#[derive(Debug)]
+pub struct SandboxInfo {
+    /// Container id.
+    pub id: String,
+    /// Container name.
+    pub name: String,
+    /// Agent name.
+    pub agent: String,
+    /// Workspace path (the same on the host and in the sandbox).
+    pub workspace: String,
+    /// Template image.
+    pub template: String,
+    /// Coarse state.
+    #[napi(
+        ts_type = "'running' | 'stopped' | 'paused' | 'restarting' | 'removing' | 'dead' | 'unknown'"
+    )]
+    pub status: String,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+    /// Creation time, RFC 3339 (UTC).
+    pub created_at: String,
+    /// Container environment (values whose names look secret are fingerprints).
+    pub env: BTreeMap<String, String>,
+    /// Credentials mode (`sandbox` or `none`).
+    pub credentials: String,
+    /// `uid:gid` commands run as.
+    pub user: String,
+    /// docksandbox version that created it.
+    pub version: String,
+    /// Whether the engine's socket is mounted (the agent controls the engine).
+    pub docker_socket: bool,
+    /// Things the user should know (e.g. the docker socket is mounted).
+    pub warnings: Vec<String>,
+    /// User labels.
+    pub labels: BTreeMap<String, String>,
+    /// The stored spec, as the core serializes it (snake_case keys).
+    #[napi(ts_type = "Record<string, unknown> | undefined")]
+    pub spec: Option<serde_json::Value>,
+    /// Mounts as the engine made them (inspect only).
+    pub mounts: Option<Vec<MountInfo>>,
+    /// Effective security settings (inspect only).
+    pub security: Option<SecurityInfo>,
+    /// Effective limits (inspect only).
+    pub resources: Option<ResourcesInfo>,
+    /// Network mode (inspect only).
+    pub network: Option<String>,
+}
+
+/// One mount of a sandbox.
+#[napi(object)]
+#[derive(Debug)]
+pub struct MountInfo {
+    /// `bind`, `volume` or `other`.
+    #[napi(ts_type = "'bind' | 'volume' | 'other'")]
+    pub kind: String,
+    /// Host path (bind) or volume name.
+    pub source: String,
+    /// Path in the container.
+    pub target: String,
+    /// Read-only.
+    pub read_only: bool,
+}
+
+/// A sandbox's effective security settings.
+#[napi(object)]
+#[derive(Debug)]
+pub struct SecurityInfo {
+    /// Privileged mode (never requested).
+    pub privileged: bool,
+    /// Capabilities removed from the engine's default set.
+    pub cap_drop: Vec<String>,
+    /// Capabilities added.
+    pub cap_add: Vec<String>,
+    /// An init process reaps zombies and forwards signals.
+    pub init: bool,
+    /// Maximum number of processes.
+    pub pids_limit: Option<i64>,
+    /// `no-new-privileges` and other security options.
+    pub security_opt: Vec<String>,
+    /// Read-only root file system.
+    pub readonly_rootfs: bool,
+    /// Host namespaces shared: always empty for sandboxes.
+    pub host_namespaces: Vec<String>,
+}
+
+/// Limits as the engine applies them.
+#[napi(object)]
+#[derive(Debug)]
+pub struct ResourcesInfo {
+    /// CPUs (absent: unlimited).
+    pub cpus: Option<f64>,
+    /// Memory bytes (absent: unlimited).
+    pub memory: Option<f64>,
+    /// Process limit.
+    pub pids: Option<i64>,
+}
+
+/// The name serde gives a unit enum variant (`running`, `bind`, …).
+fn word(v: impl Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "unknown".into(),
+    }
+}
+
+impl From<docksandbox::SandboxInfo> for SandboxInfo {
+    fn from(i: docksandbox::SandboxInfo) -> Self {
+        // Destructured in full: a field added to the core fails to compile here.
+        let docksandbox::SandboxInfo {
+            id,
+            name,
+            agent,
+            workspace,
+            template,
+            status,
+            created,
+            created_at,
+            env,
+            credentials,
+            user,
+            version,
+            docker_socket,
+            warnings,
+            labels,
+            spec,
+            mounts,
+            security,
+            resources,
+            network,
+        } = i;
+        SandboxInfo {
+            id,
+            name,
+            agent,
+            workspace: workspace.to_string_lossy().into_owned(),
+            template,
+            status: word(status),
+            created,
+            created_at,
+            env,
+            credentials,
+            user,
+            version,
+            docker_socket,
+            warnings,
+            labels,
+            spec: spec.and_then(|s| serde_json::to_value(s).ok()),
+            mounts: mounts.map(|ms| ms.into_iter().map(MountInfo::from).collect()),
+            security: security.map(SecurityInfo::from),
+            resources: resources.map(|r| {
+                let docksandbox::EffectiveResources { cpus, memory, pids } = r;
+                ResourcesInfo {
+                    cpus,
+                    memory: memory.map(|m| m as f64),
+                    pids,
+                }
+            }),
+            network,
+        }
+    }
+}
+
+impl From<docksandbox::MountRequest> for MountInfo {
+    fn from(m: docksandbox::MountRequest) -> Self {
+        let docksandbox::MountRequest {
+            kind,
+            source,
+            target,
+            read_only,
+        } = m;
+        MountInfo {
+            kind: word(kind),
+            source,
+            target,
+            read_only,
+        }
+    }
+}
+
+impl From<docksandbox::SecuritySettings> for SecurityInfo {
+    fn from(s: docksandbox::SecuritySettings) -> Self {
+        let docksandbox::SecuritySettings {
+            privileged,
+            cap_drop,
+            cap_add,
+            init,
+            pids_limit,
+            security_opt,
+            readonly_rootfs,
+            host_namespaces,
+        } = s;
+        SecurityInfo {
+            privileged,
+            cap_drop,
+            cap_add,
+            init,
+            pids_limit,
+            security_opt,
+            readonly_rootfs,
+            host_namespaces,
+        }
+    }
+}

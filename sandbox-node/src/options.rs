@@ -1,0 +1,127 @@
+//! The options JavaScript passes, mapped field by field onto the core's request types. No
+//! defaults and no rules here: an option the caller left out stays `None` (the core decides),
+//! so a re-run does not see configuration drift the user never asked for.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi_derive::napi;
+
+/// Options of `run()`: the fields of the core's `RunRequest`, in JavaScript's case.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct RunOptions {
+    /// Workspace directory, mounted at the same path; relative paths are taken from the current
+    /// directory (default `.`).
+    pub workspace: Option<String>,
+    /// `claude`, `codex`, `gemini`, `copilot`, `shell`, or a custom name together with `command`.
+    pub agent: Option<String>,
+    /// For a custom agent: its program and default arguments.
+    pub command: Option<Vec<String>>,
+    /// Template image (default: the agent's).
+    pub template: Option<String>,
+    /// Container environment.
+    pub env: Option<BTreeMap<String, String>>,
+    /// Extra mounts, `HOST[:CONTAINER][:ro]`.
+    pub volumes: Option<Vec<String>>,
+    /// `sandbox` (a per-agent volume keeps logins) or `none`.
+    #[napi(ts_type = "'sandbox' | 'none'")]
+    pub credentials: Option<String>,
+    /// Mount the engine's socket (the agent then controls the engine).
+    pub mount_docker_socket: Option<bool>,
+    /// Container name (default: derived from the workspace and agent).
+    pub name: Option<String>,
+    /// Replace an existing sandbox whose stored configuration differs.
+    pub recreate: Option<bool>,
+    /// CPU limit.
+    pub cpus: Option<f64>,
+    /// Memory limit: bytes, or a size such as `'512m'`, `'2g'`.
+    pub memory: Option<Either<f64, String>>,
+    /// Process limit.
+    pub pids_limit: Option<i64>,
+    /// `bridge` or `none`.
+    #[napi(ts_type = "'bridge' | 'none'")]
+    pub network: Option<String>,
+    /// Extra container labels.
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+impl From<RunOptions> for docksandbox::RunRequest {
+    fn from(o: RunOptions) -> Self {
+        // Every field written out: a field added to the core fails to compile here.
+        docksandbox::RunRequest {
+            workspace: o.workspace,
+            agent: o.agent.unwrap_or_default(),
+            command: o.command,
+            template: o.template,
+            env: o.env.unwrap_or_default(),
+            env_pairs: Vec::new(),
+            volumes: o.volumes.unwrap_or_default(),
+            credentials: o.credentials,
+            mount_docker_socket: o.mount_docker_socket,
+            name: o.name,
+            recreate: o.recreate.unwrap_or_default(),
+            cpus: o.cpus,
+            memory: o.memory.map(|m| match m {
+                // JavaScript's number, written as a string the core parses (bytes).
+                Either::A(n) => n.to_string(),
+                Either::B(s) => s,
+            }),
+            pids_limit: o.pids_limit,
+            network: o.network,
+            labels: o.labels.unwrap_or_default(),
+            label_pairs: Vec::new(),
+        }
+    }
+}
+
+/// Options of `exec()` and `execStream()`.
+#[napi(object)]
+#[allow(missing_debug_implementations)] // napi's Buffer / Uint8Array have no Debug
+#[derive(Default)]
+pub struct ExecOptions {
+    /// Extra environment variables.
+    pub env: Option<BTreeMap<String, String>>,
+    /// Working directory (default: the workspace).
+    pub workdir: Option<String>,
+    /// `uid:gid` or a name (default: the workspace owner's uid:gid).
+    pub user: Option<String>,
+    /// Fed to the command's stdin, which is then closed.
+    pub stdin: Option<Either<String, Uint8Array>>,
+    /// Kill the command (and its children) after this many milliseconds; the call then fails
+    /// with code `EXEC_TIMEOUT`.
+    pub timeout_ms: Option<f64>,
+}
+
+impl ExecOptions {
+    /// The core's options; fails with `INVALID_SPEC` for a timeout that is no duration.
+    pub(crate) fn into_core(self) -> docksandbox::Result<docksandbox::ExecOptions> {
+        let timeout = self
+            .timeout_ms
+            .map(|ms| {
+                Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+                    docksandbox::Error::InvalidSpec {
+                        field: "timeoutMs".into(),
+                        reason: format!("`{ms}` is not a non-negative number of milliseconds"),
+                    }
+                })
+            })
+            .transpose()?;
+        Ok(docksandbox::ExecOptions {
+            env: self.env.unwrap_or_default(),
+            workdir: self.workdir,
+            user: self.user,
+            stdin: self.stdin.map(bytes),
+            timeout,
+        })
+    }
+}
+
+/// The bytes of a string (UTF-8) or of a Buffer / Uint8Array.
+pub(crate) fn bytes(data: Either<String, Uint8Array>) -> Vec<u8> {
+    match data {
+        Either::A(s) => s.into_bytes(),
+        Either::B(b) => b.to_vec(),
+    }
+}

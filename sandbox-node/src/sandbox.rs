@@ -1,0 +1,153 @@
+//! The `Sandbox` class: a handle on one running sandbox.
+
+use napi::bindgen_prelude::{Buffer, Either, Env, PromiseRaw, Uint8Array};
+use napi_derive::napi;
+
+use crate::info::SandboxInfo;
+use crate::options::{bytes, ExecOptions};
+use crate::stream::ExecStream;
+use crate::task::spawn;
+
+/// A sandbox: one container for one (workspace, agent), with the workspace at the same path.
+/// Made by `run()` and `get()`; every method returns a promise and never blocks the event loop.
+#[napi]
+#[derive(Debug)]
+pub struct Sandbox {
+    inner: docksandbox::Sandbox,
+}
+
+impl From<docksandbox::Sandbox> for Sandbox {
+    fn from(inner: docksandbox::Sandbox) -> Self {
+        Sandbox { inner }
+    }
+}
+
+/// What a finished command produced. A non-zero exit is no error.
+#[napi(object)]
+#[allow(missing_debug_implementations)] // napi's Buffer / Uint8Array have no Debug
+pub struct ExecResult {
+    /// Exit code (128 + signal number when a signal ended it).
+    pub exit_code: i64,
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub stdout: String,
+    /// Stderr as text (invalid UTF-8 replaced).
+    pub stderr: String,
+    /// Stdout's bytes.
+    pub stdout_buffer: Buffer,
+    /// Stderr's bytes.
+    pub stderr_buffer: Buffer,
+}
+
+impl From<docksandbox::ExecOutput> for ExecResult {
+    fn from(o: docksandbox::ExecOutput) -> Self {
+        ExecResult {
+            exit_code: o.exit_code,
+            stdout: o.stdout_str(),
+            stderr: o.stderr_str(),
+            stdout_buffer: o.stdout.into(),
+            stderr_buffer: o.stderr.into(),
+        }
+    }
+}
+
+#[napi]
+impl Sandbox {
+    /// The container id.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id().to_string()
+    }
+
+    /// The container name.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// The agent's name.
+    #[napi(getter)]
+    pub fn agent(&self) -> String {
+        self.inner.agent().name.clone()
+    }
+
+    /// The workspace path, the same on the host and in the sandbox.
+    #[napi(getter)]
+    pub fn workspace(&self) -> String {
+        self.inner.workspace().to_string_lossy().into_owned()
+    }
+
+    /// Runs `cmd` (no shell) and captures its output. Rejects with `EXEC_TIMEOUT` after
+    /// `timeoutMs` (the process and its children are killed first).
+    #[napi]
+    pub fn exec<'e>(
+        &self,
+        env: &'e Env,
+        cmd: Vec<String>,
+        options: Option<ExecOptions>,
+    ) -> napi::Result<PromiseRaw<'e, ExecResult>> {
+        let sb = self.inner.clone();
+        let opts = options.unwrap_or_default();
+        spawn(
+            env,
+            async move { sb.exec_with(cmd, opts.into_core()?).await },
+            |out| Ok(ExecResult::from(out)),
+        )
+    }
+
+    /// Runs `cmd` and streams its output: `{ stream: 'stdout' | 'stderr', data }` chunks as
+    /// they come, then `{ exitCode }`. Use with `for await`; breaking out of the loop
+    /// detaches from the command.
+    #[napi(ts_return_type = "AsyncIterableIterator<ExecChunk>")]
+    pub fn exec_stream(&self, cmd: Vec<String>, options: Option<ExecOptions>) -> ExecStream {
+        ExecStream::new(self.inner.clone(), cmd, options.unwrap_or_default())
+    }
+
+    /// Writes `data` (a string is written as UTF-8) to `path` in the sandbox; relative paths
+    /// are inside the workspace. The file belongs to the sandbox user, mode 0644; the parent
+    /// directory must exist.
+    #[napi]
+    pub fn write_file<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        data: Either<String, Uint8Array>,
+    ) -> napi::Result<PromiseRaw<'e, ()>> {
+        let sb = self.inner.clone();
+        let data = bytes(data);
+        spawn(env, async move { sb.write_file(&path, data).await }, Ok)
+    }
+
+    /// Reads the file at `path` in the sandbox (relative paths are inside the workspace).
+    #[napi]
+    pub fn read_file<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+    ) -> napi::Result<PromiseRaw<'e, Buffer>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.read_file(&path).await }, |b| {
+            Ok(b.into())
+        })
+    }
+
+    /// Everything known about the sandbox, with its effective security settings.
+    #[napi]
+    pub fn inspect<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, SandboxInfo>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.inspect().await }, |i| Ok(i.into()))
+    }
+
+    /// Stops the sandbox (its processes are killed after 10 s); `run()` starts it again.
+    #[napi]
+    pub fn stop<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.stop().await }, Ok)
+    }
+
+    /// Removes the sandbox, running or not. The credentials volume is kept.
+    #[napi]
+    pub fn remove<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.remove().await }, Ok)
+    }
+}
