@@ -93,6 +93,26 @@ impl ExecOptions {
     }
 }
 
+/// A timeout given as a number of seconds (what the Python and Node packages take), refused
+/// with [`crate::Error::InvalidSpec`] naming `field` when it is not above zero or not finite.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(docksandbox::timeout_from_secs(1.5, "timeout").unwrap(), Duration::from_millis(1500));
+/// assert!(docksandbox::timeout_from_secs(-1.0, "timeout").is_err());
+/// assert!(docksandbox::timeout_from_secs(f64::NAN, "timeout").is_err());
+/// ```
+pub fn timeout_from_secs(secs: f64, field: &str) -> crate::Result<Duration> {
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(crate::Error::invalid(
+            field,
+            format!("{secs} is not a positive duration"),
+        ));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|e| crate::Error::invalid(field, format!("{secs} is not a duration ({e})")))
+}
+
 /// The captured result of a finished command.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExecOutput {

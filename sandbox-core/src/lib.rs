@@ -60,7 +60,7 @@ pub use builder::SandboxBuilder;
 pub use client::{Client, RunOptions};
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
 pub use error::{Error, ErrorKind, FieldChange, Result};
-pub use exec::{ExecOptions, ExecOutput, ExecStream};
+pub use exec::{timeout_from_secs, ExecOptions, ExecOutput, ExecStream};
 pub use info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
 pub use mount::Mount;
 pub use naming::derive_name;

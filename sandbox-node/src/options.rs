@@ -3,7 +3,6 @@
 //! so a re-run does not see configuration drift the user never asked for.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
@@ -99,14 +98,7 @@ impl ExecOptions {
     pub(crate) fn into_core(self) -> docksandbox::Result<docksandbox::ExecOptions> {
         let timeout = self
             .timeout_ms
-            .map(|ms| {
-                Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-                    docksandbox::Error::InvalidSpec {
-                        field: "timeoutMs".into(),
-                        reason: format!("`{ms}` is not a non-negative number of milliseconds"),
-                    }
-                })
-            })
+            .map(|ms| docksandbox::timeout_from_secs(ms / 1000.0, "timeoutMs"))
             .transpose()?;
         Ok(docksandbox::ExecOptions {
             env: self.env.unwrap_or_default(),

@@ -2,7 +2,6 @@
 //! arguments of `exec`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use docksandbox::{Error, ExecOptions, ExecOutput, SandboxInfo, SandboxStatus};
 use pyo3::prelude::*;
@@ -146,12 +145,7 @@ impl ExecArgs {
         timeout: Option<f64>,
     ) -> Result<Self, Error> {
         let timeout = timeout
-            .map(|t| {
-                Duration::try_from_secs_f64(t).map_err(|e| Error::InvalidSpec {
-                    field: "timeout".into(),
-                    reason: format!("{t} is not a number of seconds ({e})"),
-                })
-            })
+            .map(|t| docksandbox::timeout_from_secs(t, "timeout"))
             .transpose()?;
         Ok(ExecArgs {
             cmd,
