@@ -168,40 +168,56 @@ impl Backend for DockerBackend {
         marker: &str,
         timeout: Duration,
     ) -> Result<()> {
-        let mut opts = LogsOptionsBuilder::default()
-            .follow(true)
-            .stdout(true)
-            .stderr(true);
-        if let Some(since) = since {
-            opts = opts.since(convert::since_seconds(since));
-        }
-        let mut logs = self.docker.logs(id, Some(opts.build()));
-        let mut seen = Vec::new();
-        let wait = async {
-            while let Some(item) = logs.next().await {
-                let item = item.map_err(|e| map(&self.host, e))?;
-                seen.extend_from_slice(&item.into_bytes());
-                if seen.windows(marker.len()).any(|w| w == marker.as_bytes()) {
-                    return Ok(true);
+        // Polls the log (no `follow`: a followed log can miss lines written while the stream
+        // is being set up, and then waits forever). Setup takes milliseconds: start polling
+        // fast, back off to 100 ms, and look at the container's state now and then.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut delay = Duration::from_millis(2);
+        let mut round = 0u32;
+        loop {
+            let mut opts = LogsOptionsBuilder::default()
+                .follow(false)
+                .stdout(true)
+                .stderr(true);
+            if let Some(since) = since {
+                opts = opts.since(convert::since_seconds(since));
+            }
+            let chunks: Vec<_> = self
+                .docker
+                .logs(id, Some(opts.build()))
+                .try_collect()
+                .await
+                .map_err(|e| not_found(map(&self.host, e), id))?;
+            let seen: Vec<u8> = chunks.into_iter().flat_map(|c| c.into_bytes()).collect();
+            if seen.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                return Ok(());
+            }
+            let output = || String::from_utf8_lossy(&seen).trim().to_string();
+            round += 1;
+            if round % 4 == 0 {
+                let d = self.inspect(id).await?;
+                if d.summary.status != crate::SandboxStatus::Running {
+                    return Err(Error::StartFailed {
+                        name: id.to_string(),
+                        reason: format!(
+                            "the container stopped during setup ({}); its output: {:?}",
+                            d.summary.status,
+                            output()
+                        ),
+                    });
                 }
             }
-            Ok::<_, Error>(false)
-        };
-        let found = tokio::time::timeout(timeout, wait).await;
-        let output = String::from_utf8_lossy(&seen).trim().to_string();
-        match found {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(Error::StartFailed {
-                name: id.to_string(),
-                reason: format!("the container exited during setup; its output: {output:?}"),
-            }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(Error::StartFailed {
-                name: id.to_string(),
-                reason: format!(
-                    "setup did not finish within {timeout:?}; output so far: {output:?}"
-                ),
-            }),
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::StartFailed {
+                    name: id.to_string(),
+                    reason: format!(
+                        "setup did not finish within {timeout:?}; output so far: {:?}",
+                        output()
+                    ),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(100));
         }
     }
 
