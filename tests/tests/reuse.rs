@@ -133,3 +133,22 @@ async fn a_changed_config_is_refused_with_each_difference_unless_recreate() {
         Some("none")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sixteen_parallel_runs_on_different_workspaces_all_start() {
+    let env = env_or_skip!();
+    let wss: Vec<_> = (0..16).map(|i| env.workspace(&format!("par{i}"))).collect();
+    let env_ref = &env;
+    let runs = wss.iter().map(|ws| async move {
+        let sb = env_ref.builder(ws).run().await?;
+        sb.exec(["true"]).await?;
+        Ok::<_, docksandbox::Error>(sb.id().to_string())
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(env.containers().len(), 16);
+}

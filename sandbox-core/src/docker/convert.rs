@@ -177,11 +177,15 @@ pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
     }
 }
 
-/// `since` for the logs endpoint: whole seconds of an RFC 3339 time.
+/// `since` for the logs endpoint, for output printed after a container's start at `rfc3339`.
+///
+/// The engine stamps `StartedAt` only after the process runs, so under load the first lines
+/// can carry an earlier time (even an earlier second): look two seconds further back.
 pub(crate) fn since_seconds(rfc3339: &str) -> i32 {
     rfc3339_seconds(rfc3339)
-        .and_then(|s| i32::try_from(s).ok())
+        .and_then(|s| i32::try_from(s - 2).ok())
         .unwrap_or(0)
+        .max(0)
 }
 
 #[cfg(test)]
@@ -191,7 +195,7 @@ mod tests {
         assert_eq!(super::since_seconds("1970-01-01T00:00:00Z"), 0);
         assert_eq!(
             super::since_seconds("2026-11-26T22:26:27.123456789Z"),
-            1_795_731_987
+            1_795_731_985
         );
         assert_eq!(super::since_seconds("garbage"), 0);
     }
