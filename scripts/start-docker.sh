@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers: install Debian's docker.io when there is no dockerd,
-# start dockerd in the background (log in /tmp/dockerd.log) and wait until `docker info` answers.
-# Idempotent: does nothing when an engine already answers.
+# Make sure what the tests need is here: Debian's docker.io (when there is no dockerd),
+# debootstrap and busybox-static (test images), tmux and time (CLI and benchmark tests); then make
+# sure a Docker engine answers: start dockerd in the background (log in /tmp/dockerd.log) and wait
+# until `docker info` answers. Idempotent: installs nothing present, starts nothing running.
 set -euo pipefail
-
-if docker info >/dev/null 2>&1; then
-  echo "docker engine: already answering"
-  exit 0
-fi
 
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)          # the CLI's interactive-terminal test
+[ -x /usr/bin/time ] || need+=(time)                     # the benchmark's peak-memory row
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "error: no Docker engine answers and ${need[*]} is missing; install it as root" >&2
+    echo "error: ${need[*]} missing; install it as root (apt-get install ${need[*]})" >&2
     exit 1
   fi
   echo "installing ${need[*]} from Debian's packages"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/tmp/docksandbox-apt.log 2>&1 \
     || { tail -20 /tmp/docksandbox-apt.log >&2; exit 1; }
+fi
+
+if docker info >/dev/null 2>&1; then
+  echo "docker engine: already answering"
+  exit 0
 fi
 
 if [ "$(id -u)" != 0 ]; then
