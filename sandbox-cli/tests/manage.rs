@@ -191,8 +191,8 @@ fn stop_and_rm() {
         let out = cli().args([cmd, &missing]).output().unwrap();
         assert_one_line_error(&out, 125, &["no sandbox matches"]);
     }
-    // `--all` removes every sandbox on the engine, other users' too: only its flag rules
-    // are exercised here.
+    // `--all` removes every sandbox on the engine: its flag rules here, the removal itself
+    // in its own test binary (rm_all.rs), which runs alone.
     let out = cli().args(["rm", "--all", &missing]).output().unwrap();
     assert_one_line_error(&out, 125, &["--all"]);
     let out = cli().arg("rm").output().unwrap();
