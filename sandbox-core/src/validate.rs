@@ -51,10 +51,25 @@ pub const SECRET_HOME_DIRS: &[&str] = &[
 ];
 
 /// The host's home directory (canonicalized), if `HOME` is set.
+/// The host's home directory (canonicalized): `HOME`, else this user's entry in /etc/passwd,
+/// so a process started without `HOME` (a service, cron) still protects it.
 pub(crate) fn host_home() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
-    let p = PathBuf::from(home);
+    let p = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(passwd_home)?;
     Some(std::fs::canonicalize(&p).unwrap_or(p))
+}
+
+/// The home directory /etc/passwd gives the current user (uid read from /proc/self).
+fn passwd_home() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() >= 6 && f[2] == uid && !f[5].is_empty()).then(|| PathBuf::from(f[5]))
+    })
 }
 
 /// Turns a user-typed path into an absolute one, relative to the current directory
@@ -384,6 +399,12 @@ mod tests {
         ] {
             placement_rules(Path::new(good), "f", Some(home)).unwrap();
         }
+    }
+
+    #[test]
+    fn the_home_directory_is_known_without_home() {
+        let from_passwd = passwd_home().expect("this user has a passwd entry");
+        assert!(from_passwd.is_absolute(), "{}", from_passwd.display());
     }
 
     #[test]
