@@ -185,6 +185,11 @@ export interface RunOptions {
   network?: 'bridge' | 'none'
   /** Extra container labels. */
   labels?: Record<string, string>
+  /**
+   * PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted read-only with
+   * `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`… set (default: `DOCKSANDBOX_CA_BUNDLE`).
+   */
+  caBundle?: string
 }
 
 /**

@@ -3,21 +3,14 @@
 # No registry is needed. Idempotent: an image whose recipe has not changed is skipped.
 #
 #   docksandbox/busybox:test   a static busybox in an empty rootfs (~2 MB): fast tests
-#   docksandbox/base:latest    Debian bookworm (debootstrap minbase) with bash, git, sudo, curl,
-#                              ca-certificates, procps and a non-root `agent` user with
-#                              passwordless sudo: realistic tests and the default template
+#   docksandbox/debian:bookworm  Debian bookworm from debootstrap (no registry needed)
+#   docksandbox/base:latest      the `base` template on it (also the shell agent's template)
+#   docksandbox/claude:latest    the `claude` and `codex` templates on base
+#   docksandbox/codex:latest
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 recipe=$(sha256sum "$here/build-images.sh" | cut -c1-16)
-mirror=${DOCKSANDBOX_DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-  # The mirror apt is configured with (deb822 or one-line sources).
-  mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | awk '{print $2}' | grep -v security | head -n1 || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-fi
-
 have() { # have IMAGE: the image exists and was built by this recipe
   [ "$(docker image inspect -f '{{index .Config.Labels "docksandbox.recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]
 }
@@ -52,23 +45,14 @@ else
   echo "docksandbox/busybox:test: built"
 fi
 
-if have docksandbox/base:latest; then
-  echo "docksandbox/base:latest: up to date"
-else
-  need_pkg debootstrap debootstrap
-  root="$work/debian"
-  echo "debootstrap bookworm from $mirror (about half a minute)"
-  debootstrap --variant=minbase \
-    --include=bash,git,sudo,curl,ca-certificates,procps,less \
-    bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
-  chroot "$root" /usr/sbin/useradd --create-home --uid 1000 --user-group --shell /bin/bash agent
-  echo 'agent ALL=(ALL) NOPASSWD:ALL' >"$root/etc/sudoers.d/agent"
-  chmod 0440 "$root/etc/sudoers.d/agent"
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  tar -C "$root" -c . | docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' \
-    --change "LABEL docksandbox.recipe=$recipe" - docksandbox/base:latest >/dev/null
-  echo "docksandbox/base:latest: built"
-fi
+# The agent templates: the core's own definitions (sandbox-core/templates/), built through the
+# CLI and skipped when up to date. No registry here: --bootstrap produces their Debian base from
+# Debian's packages (debootstrap); the host's CA bundle is trusted during the builds (npm, apt).
+need_pkg debootstrap debootstrap
+ca=${DOCKSANDBOX_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+args=(--bootstrap)
+[ -f "$ca" ] && args+=(--ca-bundle "$ca")
+cargo build --quiet -p docksandbox-cli
+for template in ${DOCKSANDBOX_TEMPLATES:-claude codex}; do
+  cargo run --quiet -p docksandbox-cli -- template build "$template" "${args[@]}"
+done

@@ -47,6 +47,8 @@ pub enum Command {
     Stop(StopArgs),
     /// Run a command in a running sandbox.
     Exec(ExecArgs),
+    /// Build and list templates (the images sandboxes run in).
+    Template(TemplateArgs),
     /// Show the version.
     Version,
     /// Print a shell completion script.
@@ -114,6 +116,10 @@ pub struct RunArgs {
     /// Network: bridge or none
     #[arg(long, value_name = "bridge|none")]
     pub network: Option<String>,
+
+    /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted into the sandbox and used to build its template [default: DOCKSANDBOX_CA_BUNDLE]
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<String>,
 
     /// Add a container label (for tooling and tests)
     #[arg(long = "label", value_name = "KEY=VALUE", hide = true)]
@@ -276,4 +282,69 @@ mod tests {
         assert!(!e.tty);
         assert_eq!(e.command(), ["-t", "--", "x"]);
     }
+}
+
+/// `docksandbox template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    #[command(subcommand)]
+    pub command: TemplateCommand,
+}
+
+/// The template subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Build a built-in template (and the base it is built FROM), or your own Dockerfile
+    Build(TemplateBuildArgs),
+    /// List the built-in templates and whether their images are built
+    #[command(visible_alias = "list")]
+    Ls,
+}
+
+/// `docksandbox template build`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  docksandbox template build claude\n  docksandbox template build claude --bootstrap --ca-bundle /etc/ssl/certs/ca-certificates.crt\n  docksandbox template build -f Dockerfile -t my/agent:latest ."
+)]
+pub struct TemplateBuildArgs {
+    /// A built-in template (claude, codex, gemini, copilot, shell); with -f, the build context directory [default: .]
+    #[arg(value_name = "AGENT|DIR")]
+    pub target: Option<String>,
+
+    /// Build this Dockerfile instead of a built-in template (needs -t)
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "DOCKERFILE",
+        requires = "tag"
+    )]
+    pub file: Option<String>,
+
+    /// The image to build with -f
+    #[arg(short = 't', long, value_name = "TAG", requires = "file")]
+    pub tag: Option<String>,
+
+    /// The image the base template is built FROM [default: DOCKSANDBOX_BASE_IMAGE, else debian:bookworm-slim]
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<String>,
+
+    /// PEM bundle of extra CA certificates trusted during the build [default: DOCKSANDBOX_CA_BUNDLE]
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<String>,
+
+    /// Without a registry: produce the base image from Debian's packages with debootstrap (needs root) when it is missing
+    #[arg(long)]
+    pub bootstrap: bool,
+
+    /// Do not use the engine's layer cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Build even when the image is up to date
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print no progress messages
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }

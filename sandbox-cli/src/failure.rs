@@ -38,10 +38,28 @@ impl Failure {
     }
 }
 
-/// Prints one error on stderr: `docksandbox: <message>` on one line; `--debug` adds its
-/// category and structure.
+/// Prints one error on stderr: `docksandbox: <message>` on one line (a failed build adds
+/// its failing step's output below); `--debug` adds its category and structure.
 pub fn report_error(e: &docksandbox::Error, debug: bool) {
-    eprintln!("docksandbox: {}", one_line(&e.to_string()));
+    if let docksandbox::Error::TemplateBuildFailed {
+        image,
+        step,
+        reason,
+        output,
+    } = e
+    {
+        // The failing step's output is the point of the message: shown as it was printed.
+        eprintln!(
+            "docksandbox: building template {image} failed at {}: {}; its output:",
+            one_line(step),
+            one_line(reason)
+        );
+        for line in output.lines() {
+            eprintln!("  | {line}");
+        }
+    } else {
+        eprintln!("docksandbox: {}", one_line(&e.to_string()));
+    }
     if debug {
         eprintln!("docksandbox: debug: [{}] {e:?}", e.kind().code());
     }
@@ -95,6 +113,7 @@ mod tests {
             agent: "claude".into(),
             command: "claude".into(),
             image: "i".into(),
+            fix: "f".into(),
         };
         assert_eq!(Failure::from(e).exit_code(), EXIT_NOT_FOUND);
     }

@@ -1,5 +1,6 @@
-//! Long steps the core reports (image pulls): a progress bar on a terminal, plain
-//! `docksandbox: …` lines otherwise, nothing with `--quiet`.
+//! Long steps the core reports (image pulls, template builds): a progress bar on a terminal,
+//! plain `docksandbox: …` lines otherwise (a build's step lines, not its every output line:
+//! a failing build's error carries the failing step's output), nothing with `--quiet`.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,9 @@ pub fn observer(quiet: bool) -> ProgressFn {
             Progress::Step { message } | Progress::Done { message } => {
                 eprintln!("docksandbox: {message}")
             }
+            Progress::Build { image, line, .. } if line.starts_with("Step ") => {
+                eprintln!("docksandbox: {image}: {line}")
+            }
             _ => {}
         });
     }
@@ -31,6 +35,7 @@ pub fn observer(quiet: bool) -> ProgressFn {
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
                 b.set_message(message.clone());
+                b.set_prefix(message.clone());
                 b.enable_steady_tick(std::time::Duration::from_millis(120));
                 *bar = Some(b);
             }
@@ -46,6 +51,26 @@ pub fn observer(quiet: bool) -> ProgressFn {
                         b.set_position(*c);
                     }
                     b.set_prefix(status.clone());
+                }
+            }
+            Progress::Build { step, line, .. } => {
+                if let Some(b) = bar.as_ref() {
+                    if let Some((n, of)) = step {
+                        if b.length() != Some(u64::from(*of)) {
+                            b.set_style(
+                                ProgressStyle::with_template(
+                                    "{spinner} {prefix} [{pos}/{len}] {wide_msg}",
+                                )
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                            );
+                            b.set_length(u64::from(*of));
+                        }
+                        b.set_position(u64::from(*n));
+                    }
+                    let short: String = line.chars().take(100).collect();
+                    if !short.trim().is_empty() {
+                        b.set_message(short);
+                    }
                 }
             }
             Progress::Done { message } => {

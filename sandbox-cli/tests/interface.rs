@@ -23,9 +23,11 @@ fn help_texts_are_stable() {
         "exec",
         "version",
         "completion",
+        "template",
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), help(&[cmd]));
     }
+    insta::assert_snapshot!("help_template_build", help(&["template", "build"]));
 }
 
 #[test]

@@ -285,6 +285,45 @@ pub struct EngineSocket {
     pub gid: Option<u32>,
 }
 
+/// An image on the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageDetails {
+    /// Image id (`sha256:…`).
+    pub id: String,
+    /// Its labels.
+    pub labels: HashMap<String, String>,
+}
+
+/// An image build: a tar context holding a `Dockerfile`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct BuildRequest {
+    /// The tag to give the image.
+    pub tag: String,
+    /// The build context, a tar archive in consecutive chunks.
+    pub context: Vec<Bytes>,
+    /// Build arguments.
+    pub build_args: HashMap<String, String>,
+    /// Labels put on the image.
+    pub labels: HashMap<String, String>,
+    /// Ignore the layer cache.
+    pub no_cache: bool,
+}
+
+impl std::fmt::Debug for BuildRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildRequest")
+            .field("tag", &self.tag)
+            .field(
+                "context_bytes",
+                &self.context.iter().map(Bytes::len).sum::<usize>(),
+            )
+            .field("build_args", &self.build_args)
+            .field("labels", &self.labels)
+            .field("no_cache", &self.no_cache)
+            .finish()
+    }
+}
+
 /// The operations the sandbox lifecycle needs from a container engine.
 #[async_trait]
 pub trait Backend: Send + Sync + std::fmt::Debug {
@@ -330,6 +369,23 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn download(&self, id: &str, path: &str) -> Result<Bytes>;
     /// Creates a named volume unless it exists.
     async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()>;
+    /// The image `reference`, or `None` when the engine does not have it.
+    async fn image(&self, reference: &str) -> Result<Option<ImageDetails>>;
+    /// Builds an image, reporting each line of output ([`crate::Progress::Build`]); returns
+    /// its id. A failing step gives [`crate::Error::TemplateBuildFailed`] with its output.
+    async fn build(
+        &self,
+        request: BuildRequest,
+        progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
+    ) -> Result<String>;
+    /// Imports a root filesystem (a tar stream) as image `tag`, applying Dockerfile
+    /// `changes` (`ENV …`, `CMD …`, `LABEL …`).
+    async fn import(
+        &self,
+        tag: &str,
+        changes: &[String],
+        rootfs: BoxStream<'static, std::io::Result<Bytes>>,
+    ) -> Result<()>;
     /// The engine's socket, when it can be mounted into a container.
     fn engine_socket(&self) -> Option<EngineSocket>;
 }

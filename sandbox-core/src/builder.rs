@@ -42,6 +42,7 @@ pub struct SandboxBuilder {
     resources: Resources,
     network: Option<NetworkMode>,
     labels: BTreeMap<String, String>,
+    ca_bundle: Option<PathBuf>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -129,6 +130,12 @@ impl SandboxBuilder {
         self.network = Some(network);
         self
     }
+    /// A PEM bundle of CA certificates for the sandbox and its template build
+    /// (see [`SandboxSpec::ca_bundle`]).
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
     /// Adds a container label.
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
@@ -176,6 +183,7 @@ impl SandboxBuilder {
             resources: self.resources,
             network: self.network,
             labels: self.labels.clone(),
+            ca_bundle: self.ca_bundle.clone(),
         }
         .validate()
     }

@@ -86,6 +86,9 @@ pub(crate) fn reconcile(
             show(&v),
         );
     }
+    if let Some(v) = &requested.ca_bundle {
+        diff("ca_bundle", show(&stored.ca_bundle), show(&Some(v.clone())));
+    }
     if !requested.labels.is_empty() {
         diff("labels", show(&stored.labels), show(&requested.labels));
     }

@@ -55,7 +55,9 @@ pub enum Error {
     },
 
     /// The agent's program is not installed in the template image.
-    #[error("the `{agent}` agent's program (`{command}`) was not found in template `{image}`. Use a template that installs it (e.g. the agent's default template) or pass --template")]
+    #[error(
+        "the `{agent}` agent's program (`{command}`) was not found in template `{image}`. {fix}"
+    )]
     AgentNotInstalled {
         /// Agent name.
         agent: String,
@@ -63,6 +65,30 @@ pub enum Error {
         command: String,
         /// The sandbox's image.
         image: String,
+        /// What to do: the command that builds the agent's template, or a hint for custom agents.
+        fix: String,
+    },
+
+    /// A template build failed; `output` is what the failing step printed.
+    #[error("building template `{image}` failed at {step}: {reason}\n{output}")]
+    TemplateBuildFailed {
+        /// The image being built.
+        image: String,
+        /// The failing step (`Step 13/16 : RUN …`), or `the start` before any step.
+        step: String,
+        /// The engine's error message.
+        reason: String,
+        /// The last lines the failing step printed.
+        output: String,
+    },
+
+    /// The base image could not be produced with debootstrap.
+    #[error("cannot bootstrap base image `{image}`: {reason}")]
+    BootstrapFailed {
+        /// The image that was to be produced.
+        image: String,
+        /// Why, naming the fix.
+        reason: String,
     },
 
     /// A spec field is invalid.
@@ -244,7 +270,10 @@ impl Error {
             Error::ConfigChanged { .. } => ErrorKind::ConfigChanged,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::ExecTimeout { .. } => ErrorKind::ExecTimeout,
-            Error::ImageNotFound { .. } | Error::AgentNotInstalled { .. } => ErrorKind::Image,
+            Error::ImageNotFound { .. }
+            | Error::AgentNotInstalled { .. }
+            | Error::TemplateBuildFailed { .. }
+            | Error::BootstrapFailed { .. } => ErrorKind::Image,
             _ => ErrorKind::Other,
         }
     }

@@ -28,7 +28,9 @@
 
 mod agent;
 mod backend;
+mod bootstrap;
 mod builder;
+mod ca_bundle;
 mod client;
 mod docker;
 mod drift;
@@ -48,15 +50,19 @@ mod sandbox;
 mod secrets;
 mod setup;
 mod spec;
+mod template;
+mod template_build;
 mod validate;
 
 pub use agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};
 pub use backend::{
-    Backend, ContainerConfig, ContainerDetails, ContainerSummary, Created, EngineSocket,
-    ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, MountKind, MountRequest,
-    SandboxStatus, SecuritySettings,
+    Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
+    EngineSocket, ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, ImageDetails,
+    MountKind, MountRequest, SandboxStatus, SecuritySettings,
 };
+pub use bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
 pub use builder::SandboxBuilder;
+pub use ca_bundle::CA_BUNDLE_TARGET;
 pub use client::{Client, RunOptions};
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
 pub use error::{Error, ErrorKind, FieldChange, Result};
@@ -71,6 +77,10 @@ pub use run::{credentials_volume, DOCKER_SOCKET_TARGET};
 pub use sandbox::{Sandbox, TtySize};
 pub use secrets::is_secret_name;
 pub use spec::{CredentialsMode, NetworkMode, SandboxSpec};
+pub use template::{
+    Template, TemplateBuildOptions, BASE_IMAGE_ENV, CA_BUNDLE_ENV, DEFAULT_BASE_IMAGE,
+};
+pub use template_build::{BuiltTemplate, DockerfileBuild, TemplateState};
 pub use validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};
 
 /// The label prefix and keys docksandbox stores its state under.

@@ -1,4 +1,4 @@
-//! Progress of long steps (image pulls, later template builds), reported to an observer the
+//! Progress of long steps (image pulls, template builds), reported to an observer the
 //! caller installs on the [`crate::Client`]: the CLI draws a bar, bindings forward it.
 
 use std::sync::Arc;
@@ -24,6 +24,15 @@ pub enum Progress {
         current: Option<u64>,
         /// Bytes in all, when known.
         total: Option<u64>,
+    },
+    /// A template build printed a line.
+    Build {
+        /// The image being built.
+        image: String,
+        /// `(n, of)` once the build has announced its steps (`Step 3/16`).
+        step: Option<(u32, u32)>,
+        /// The line, without its newline.
+        line: String,
     },
     /// The long step ended.
     Done {

@@ -67,6 +67,9 @@ pub struct RunRequest {
     pub labels: BTreeMap<String, String>,
     /// `KEY=VALUE` strings (the CLI's `--label`), added to `labels`.
     pub label_pairs: Vec<String>,
+    /// A PEM bundle of CA certificates for the sandbox and its template build; when unset,
+    /// `DOCKSANDBOX_CA_BUNDLE` is used if set.
+    pub ca_bundle: Option<String>,
 }
 
 /// Splits a `KEY=VALUE` word (`-e`, `--label`) at its first `=`; `field` names the option in
@@ -154,6 +157,14 @@ impl RunRequest {
         }
         for (k, v) in &self.labels {
             b = b.label(k, v);
+        }
+        let ca = self.ca_bundle.clone().or_else(|| {
+            std::env::var(crate::CA_BUNDLE_ENV)
+                .ok()
+                .filter(|v| !v.is_empty())
+        });
+        if let Some(ca) = ca {
+            b = b.ca_bundle(crate::validate::absolutize(&ca)?);
         }
         Ok(b)
     }

@@ -121,6 +121,13 @@ impl Client {
     async fn create(&self, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
         let resolved = spec.resolved();
         let config = self.container_config(&resolved)?;
+        if let Some(t) = crate::Template::for_image(&config.image) {
+            let mut opts = crate::TemplateBuildOptions::from_env();
+            if let Some(ca) = &resolved.ca_bundle {
+                opts.ca_bundle = Some(ca.clone());
+            }
+            self.ensure_template(t, &opts).await?;
+        }
         if resolved.credentials == Some(CredentialsMode::Sandbox)
             && !resolved.agent.credential_paths.is_empty()
         {
@@ -207,7 +214,7 @@ impl Client {
     }
 
     /// Pulls a missing template image, reporting progress.
-    async fn pull(&self, image: &str) -> Result<()> {
+    pub(crate) async fn pull(&self, image: &str) -> Result<()> {
         self.report(&crate::Progress::Step {
             message: format!("pulling {image}"),
         });
@@ -256,6 +263,20 @@ impl Client {
                 read_only: false,
             });
         }
+        let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if let Some(ca) = &spec.ca_bundle {
+            mounts.push(MountRequest {
+                kind: MountKind::Bind,
+                source: ca.to_string_lossy().into_owned(),
+                target: crate::CA_BUNDLE_TARGET.into(),
+                read_only: true,
+            });
+            env.extend(
+                crate::ca_bundle::env_pairs()
+                    .filter(|(k, _)| !spec.env.contains_key(k))
+                    .map(|(k, v)| format!("{k}={v}")),
+            );
+        }
         let mut group_add = Vec::new();
         if spec.mount_docker_socket == Some(true) {
             let sock = self.backend().engine_socket().ok_or_else(|| {
@@ -281,7 +302,7 @@ impl Client {
             name: spec.name.clone().unwrap_or_default(),
             image: spec.template_image().to_string(),
             labels: labels::encode(spec, &user, home)?,
-            env: spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            env,
             entrypoint: setup::entrypoint(uid, gid, home, creds),
             user: "0:0".into(),
             working_dir: ws,

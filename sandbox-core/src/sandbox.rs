@@ -359,6 +359,13 @@ impl Sandbox {
                 agent: agent.name.clone(),
                 command: agent.command.join(" or "),
                 image: self.inner.spec.template_image().to_string(),
+                fix: match crate::Template::for_agent(&agent.name) {
+                    Some(t) => format!(
+                        "Build the agent's template with `docksandbox template build {}` and run with `--template {}` (or without --template)",
+                        agent.name, t.image
+                    ),
+                    None => "Use a template that installs it (pass --template)".to_string(),
+                },
             })
         }
     }

@@ -133,6 +133,11 @@ pub struct SandboxSpec {
     /// Extra container labels (keys under `docksandbox.` are reserved).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// A PEM bundle of CA certificates, mounted read-only at [`crate::CA_BUNDLE_TARGET`]
+    /// with `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`, `GIT_SSL_CAINFO` and
+    /// `CURL_CA_BUNDLE` pointing at it, and used when `run` builds the template.
+    #[serde(default)]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl SandboxSpec {
@@ -150,6 +155,7 @@ impl SandboxSpec {
             resources: Resources::default(),
             network: None,
             labels: BTreeMap::new(),
+            ca_bundle: None,
         }
     }
 
@@ -187,6 +193,9 @@ impl SandboxSpec {
         self.resources.validate()?;
         for (k, v) in &self.labels {
             validate::label(k, v)?;
+        }
+        if let Some(p) = &self.ca_bundle {
+            self.ca_bundle = Some(crate::ca_bundle::validate(p)?);
         }
         Ok(self)
     }

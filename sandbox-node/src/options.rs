@@ -44,6 +44,9 @@ pub struct RunOptions {
     pub network: Option<String>,
     /// Extra container labels.
     pub labels: Option<BTreeMap<String, String>>,
+    /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted read-only with
+    /// `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`… set (default: `DOCKSANDBOX_CA_BUNDLE`).
+    pub ca_bundle: Option<String>,
 }
 
 impl From<RunOptions> for docksandbox::RunRequest {
@@ -71,6 +74,7 @@ impl From<RunOptions> for docksandbox::RunRequest {
             network: o.network,
             labels: o.labels.unwrap_or_default(),
             label_pairs: Vec::new(),
+            ca_bundle: o.ca_bundle,
         }
     }
 }

@@ -7,6 +7,7 @@ mod ls;
 mod rm;
 mod run;
 mod stop;
+mod template;
 mod version;
 
 use docksandbox::Client;
@@ -37,7 +38,13 @@ impl Global {
 pub async fn dispatch(cli: Cli) -> Outcome {
     let g = Global {
         debug: cli.debug,
-        quiet: matches!(&cli.command, Command::Run(r) if r.quiet),
+        quiet: match &cli.command {
+            Command::Run(r) => r.quiet,
+            Command::Template(t) => {
+                matches!(&t.command, crate::cli::TemplateCommand::Build(b) if b.quiet)
+            }
+            _ => false,
+        },
         host: cli.host,
     };
     match cli.command {
@@ -47,6 +54,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Rm(a) => rm::rm(&g, a).await,
         Command::Stop(a) => stop::stop(&g, a).await,
         Command::Exec(a) => exec::exec(&g, a).await,
+        Command::Template(a) => template::template(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

@@ -26,6 +26,7 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         pids_limit: a.pids_limit,
         network: a.network.clone(),
         label_pairs: a.labels.clone(),
+        ca_bundle: a.ca_bundle.clone(),
         ..Default::default()
     })
 }

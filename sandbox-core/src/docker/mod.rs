@@ -1,5 +1,6 @@
 //! The Docker Engine backend, on bollard.
 
+mod build;
 mod convert;
 mod error_map;
 mod exec;
@@ -18,8 +19,8 @@ use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::backend::{
-    Backend, ContainerConfig, ContainerDetails, ContainerSummary, Created, EngineSocket,
-    ExecProcess, ExecRequest,
+    Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
+    EngineSocket, ExecProcess, ExecRequest, ImageDetails,
 };
 use crate::error::{Error, Result};
 use error_map::{map, status};
@@ -336,6 +337,27 @@ impl Backend for DockerBackend {
             .await
             .map(|_| ())
             .map_err(|e| map(&self.host, e))
+    }
+
+    async fn image(&self, reference: &str) -> Result<Option<ImageDetails>> {
+        build::image(&self.docker, &self.host, reference).await
+    }
+
+    async fn build(
+        &self,
+        request: BuildRequest,
+        progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
+    ) -> Result<String> {
+        build::build(&self.docker, &self.host, request, progress).await
+    }
+
+    async fn import(
+        &self,
+        tag: &str,
+        changes: &[String],
+        rootfs: futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>,
+    ) -> Result<()> {
+        build::import(&self.docker, &self.host, tag, changes, rootfs).await
     }
 
     fn engine_socket(&self) -> Option<EngineSocket> {

@@ -77,6 +77,7 @@ def _request(
     labels: Optional[Mapping[str, str]],
     command: Optional[Sequence[str]],
     pids_limit: Optional[int],
+    ca_bundle: Optional[StrPath] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -96,6 +97,7 @@ def _request(
         "labels": dict(labels) if labels is not None else None,
         "command": builtins.list(command) if command is not None else None,
         "pids_limit": pids_limit,
+        "ca_bundle": os.fspath(ca_bundle) if ca_bundle is not None else None,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -241,6 +243,7 @@ def run(
     labels: Optional[Mapping[str, str]] = None,
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
+    ca_bundle: Optional[StrPath] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -257,6 +260,9 @@ def run(
       :class:`ConfigChangedError`.
     - ``cpus``, ``memory`` (bytes, or ``"512m"``/``"2g"``), ``pids_limit``: limits;
       ``network``: ``"bridge"`` or ``"none"``; ``labels``: extra container labels.
+    - ``ca_bundle``: a PEM file of extra CA certificates (TLS-inspecting proxies), mounted
+      read-only with ``SSL_CERT_FILE``, ``NODE_EXTRA_CA_CERTS``… set (default:
+      ``DOCKSANDBOX_CA_BUNDLE``).
 
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
@@ -279,6 +285,7 @@ def run(
                 labels=labels,
                 command=command,
                 pids_limit=pids_limit,
+                ca_bundle=ca_bundle,
             )
         )
     )

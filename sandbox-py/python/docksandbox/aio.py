@@ -174,6 +174,7 @@ def run(
     labels: Optional[Mapping[str, str]] = None,
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
+    ca_bundle: Optional[StrPath] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -194,6 +195,7 @@ def run(
             labels=labels,
             command=command,
             pids_limit=pids_limit,
+            ca_bundle=ca_bundle,
         )
     )
 

@@ -1,0 +1,111 @@
+//! `docksandbox template` and the built-in templates through the CLI: `run claude --version`
+//! and `run codex --version` on the templates scripts/build-images.sh built from scratch,
+//! `template ls`, failing builds, and a template without the agent's program.
+
+mod common;
+
+use common::{assert_one_line_error, cli, show, stderr, stdout, TestEnv, BUSYBOX};
+
+fn run_agent_version(env: &TestEnv, agent: &str) -> std::process::Output {
+    let ws = env.workspace(&format!("{agent}-version"));
+    cli()
+        .args([
+            "run",
+            "--label",
+            &env.label(),
+            "--credentials",
+            "none",
+            "-w",
+        ])
+        .arg(&ws)
+        .args([agent, "--version"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn run_claude_and_codex_print_their_versions() {
+    let Some(env) = TestEnv::new() else { return };
+    let out = run_agent_version(&env, "claude");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains("(Claude Code)"), "{}", show(&out));
+    let out = run_agent_version(&env, "codex");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(stdout(&out).starts_with("codex-cli "), "{}", show(&out));
+}
+
+#[test]
+fn template_ls_shows_each_template_and_its_state() {
+    let Some(_env) = TestEnv::new() else { return };
+    let out = cli().args(["template", "ls"]).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let text = stdout(&out);
+    for name in ["base", "claude", "codex", "gemini", "copilot"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "{name}: {text}"
+        );
+    }
+    let claude = text.lines().find(|l| l.starts_with("claude ")).unwrap();
+    assert!(claude.contains("up to date"), "{claude}");
+}
+
+#[test]
+fn template_build_of_a_built_template_is_a_no_op_and_unknown_names_are_refused() {
+    let Some(_env) = TestEnv::new() else { return };
+    // Same inputs as scripts/build-images.sh: nothing to build.
+    let mut c = cli();
+    c.args(["template", "build", "claude", "--bootstrap", "-q"]);
+    let ca = "/etc/ssl/certs/ca-certificates.crt";
+    if std::path::Path::new(ca).exists() {
+        c.args(["--ca-bundle", ca]);
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("docksandbox/claude:latest\tup to date"),
+        "{}",
+        show(&out)
+    );
+    let out = cli().args(["template", "build", "nope"]).output().unwrap();
+    assert_one_line_error(&out, 125, &["no built-in template `nope`", "claude"]);
+}
+
+#[test]
+fn a_failing_dockerfile_build_shows_the_failing_step_and_its_output() {
+    let Some(env) = TestEnv::new() else { return };
+    let dir = env.workspace("failing");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!("FROM {BUSYBOX}\nRUN echo first-line && echo second-line && false\n"),
+    )
+    .unwrap();
+    let tag = format!("docksandbox-cli-test/{}:latest", env.run_id);
+    let out = cli()
+        .args(["template", "build", "-f"])
+        .arg(dir.join("Dockerfile"))
+        .args(["-t", &tag])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains("failed at Step 2/"), "{err}");
+    assert!(err.contains("  | first-line\n  | second-line"), "{err}");
+}
+
+#[test]
+fn a_template_without_the_agent_fails_before_launching_and_names_the_fix() {
+    let Some(env) = TestEnv::new() else { return };
+    let ws = env.workspace("no-agent");
+    let out = env
+        .run(&ws)
+        .args(["--credentials", "none", "claude", "--version"])
+        .output()
+        .unwrap();
+    assert_one_line_error(
+        &out,
+        127,
+        &[BUSYBOX, "`claude`", "docksandbox template build claude"],
+    );
+}
