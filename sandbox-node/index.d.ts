@@ -190,6 +190,11 @@ export interface RunOptions {
    * `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`… set (default: `DOCKSANDBOX_CA_BUNDLE`).
    */
   caBundle?: string
+  /**
+   * Share the host's non-secret agent configuration (`~/.claude/CLAUDE.md`, settings,
+   * commands …) read-only (default false).
+   */
+  shareAgentConfig?: boolean
 }
 
 /**

@@ -121,6 +121,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<String>,
 
+    /// Share your non-secret agent configuration (e.g. ~/.claude/CLAUDE.md, settings.json, commands/, agents/) read-only
+    #[arg(long)]
+    pub share_agent_config: bool,
+
     /// Add a container label (for tooling and tests)
     #[arg(long = "label", value_name = "KEY=VALUE", hide = true)]
     pub labels: Vec<String>,

@@ -109,3 +109,70 @@ fn a_template_without_the_agent_fails_before_launching_and_names_the_fix() {
         &[BUSYBOX, "`claude`", "docksandbox template build claude"],
     );
 }
+
+#[test]
+fn share_agent_config_exposes_the_hosts_agent_settings_read_only_and_never_secrets() {
+    let Some(env) = TestEnv::new() else { return };
+    let home = env.workspace("home");
+    std::fs::create_dir_all(home.join(".claude/commands")).unwrap();
+    std::fs::write(home.join(".claude/CLAUDE.md"), "host instructions\n").unwrap();
+    std::fs::write(home.join(".claude/commands/review.md"), "review\n").unwrap();
+    std::fs::write(home.join(".claude/.credentials.json"), "SECRET-TOKEN").unwrap();
+    let ws = env.workspace("project");
+    let run = |extra: &[&str]| {
+        let mut c = cli();
+        c.env("HOME", &home)
+            .args([
+                "run",
+                "--label",
+                &env.label(),
+                "--credentials",
+                "none",
+                "-w",
+            ])
+            .arg(&ws)
+            .args(extra)
+            .args(["-d", "claude"]);
+        c.output().unwrap()
+    };
+    let out = run(&["--share-agent-config"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let name = stdout(&out).trim().to_string();
+    let out = cli()
+        .args(["exec", &name, "sh", "-c"])
+        .arg("cat ~/.claude/CLAUDE.md ~/.claude/commands/review.md; test -e ~/.claude/.credentials.json && echo LEAK; echo x > ~/.claude/CLAUDE.md || echo read-only")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "host instructions\nreview\nread-only\n",
+        "{}",
+        show(&out)
+    );
+
+    // A shared path that is a symlink to a secret directory is refused before anything exists.
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::os::unix::fs::symlink(home.join(".ssh"), home.join(".claude/agents")).unwrap();
+    let ws2 = env.workspace("project-two");
+    let out = cli()
+        .env("HOME", &home)
+        .args([
+            "run",
+            "--label",
+            &env.label(),
+            "--credentials",
+            "none",
+            "-w",
+        ])
+        .arg(&ws2)
+        .args(["--share-agent-config", "-d", "claude"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["share_agent_config", ".ssh"]);
+    let listed = cli().args(["ls", "-q"]).output().unwrap();
+    assert!(
+        !stdout(&listed).contains("project-two"),
+        "{}",
+        show(&listed)
+    );
+}

@@ -33,6 +33,11 @@ pub struct Agent {
     pub api_key_env: Vec<String>,
     /// The template image used when the spec names none.
     pub default_template: String,
+    /// Paths relative to the home directory holding the agent's user-level configuration that
+    /// is not a secret (instructions, settings, commands): shared read-only from the host's
+    /// home when the spec asks for it ([`crate::SandboxSpec::share_agent_config`]).
+    #[serde(default)]
+    pub user_config_paths: Vec<String>,
 }
 
 /// The template every built-in agent falls back to until its own template exists.
@@ -48,6 +53,7 @@ impl Agent {
             credential_paths: Vec::new(),
             api_key_env: Vec::new(),
             default_template: BASE_TEMPLATE.to_string(),
+            user_config_paths: Vec::new(),
         }
     }
 
@@ -68,6 +74,16 @@ impl Agent {
         S: Into<String>,
     {
         self.credential_paths = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the home-relative paths of the agent's non-secret user configuration.
+    pub fn with_user_config_paths<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.user_config_paths = paths.into_iter().map(Into::into).collect();
         self
     }
 
@@ -161,12 +177,26 @@ impl Agent {
                 return Err(Error::invalid("agent", "contains a NUL byte"));
             }
         }
-        for p in &self.credential_paths {
-            if p.is_empty() || p.starts_with('/') || p.split('/').any(|c| c == "..") {
+        for (field, p) in self
+            .credential_paths
+            .iter()
+            .map(|p| ("agent.credential_paths", p))
+            .chain(
+                self.user_config_paths
+                    .iter()
+                    .map(|p| ("agent.user_config_paths", p)),
+            )
+        {
+            if p.is_empty()
+                || p.starts_with('/')
+                || p.contains('\n')
+                || p.split('/').any(|c| c == ".." || c == "." || c.is_empty())
+            {
                 return Err(Error::invalid(
-                    "agent.credential_paths",
+                    field,
                     format!(
-                        "`{p}` must be a relative path inside the home directory, without `..`"
+                        "`{}` must be a relative path inside the home directory, without `..`, `.` or empty parts",
+                        p.escape_debug()
                     ),
                 ));
             }
@@ -179,7 +209,7 @@ impl Agent {
 }
 
 macro_rules! builtin_agent {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($cmd:literal),+], [$($arg:literal),*], [$($cred:literal),*], [$($key:literal),*], $template:expr) => {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($cmd:literal),+], [$($arg:literal),*], [$($cred:literal),*], [$($key:literal),*], [$($cfg:literal),*], $template:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $ty;
@@ -193,6 +223,7 @@ macro_rules! builtin_agent {
                     credential_paths: vec![$($cred.to_string()),*],
                     api_key_env: vec![$($key.to_string()),*],
                     default_template: $template,
+                    user_config_paths: vec![$($cfg.to_string()),*],
                 }
             }
         }
@@ -201,23 +232,27 @@ macro_rules! builtin_agent {
 
 builtin_agent!(
     /// Claude Code (`claude`), launched with `--dangerously-skip-permissions` as Docker Sandboxes does.
-    Claude, "claude", ["claude"], ["--dangerously-skip-permissions"], [".claude", ".claude.json"], ["ANTHROPIC_API_KEY"], format!("docksandbox/{}:latest", "claude")
+    Claude, "claude", ["claude"], ["--dangerously-skip-permissions"], [".claude", ".claude.json"], ["ANTHROPIC_API_KEY"],
+    [".claude/CLAUDE.md", ".claude/settings.json", ".claude/commands", ".claude/agents"], format!("docksandbox/{}:latest", "claude")
 );
 builtin_agent!(
     /// OpenAI Codex CLI (`codex`).
-    Codex, "codex", ["codex"], ["--dangerously-bypass-approvals-and-sandbox"], [".codex"], ["OPENAI_API_KEY"], format!("docksandbox/{}:latest", "codex")
+    Codex, "codex", ["codex"], ["--dangerously-bypass-approvals-and-sandbox"], [".codex"], ["OPENAI_API_KEY"],
+    [".codex/AGENTS.md", ".codex/prompts"], format!("docksandbox/{}:latest", "codex")
 );
 builtin_agent!(
     /// Gemini CLI (`gemini`).
-    Gemini, "gemini", ["gemini"], ["--yolo"], [".gemini"], ["GEMINI_API_KEY", "GOOGLE_API_KEY"], format!("docksandbox/{}:latest", "gemini")
+    Gemini, "gemini", ["gemini"], ["--yolo"], [".gemini"], ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+    [".gemini/GEMINI.md", ".gemini/settings.json", ".gemini/commands"], format!("docksandbox/{}:latest", "gemini")
 );
 builtin_agent!(
     /// GitHub Copilot CLI (`copilot`).
-    Copilot, "copilot", ["copilot"], ["--allow-all-tools"], [".copilot", ".config/gh"], ["GH_TOKEN", "GITHUB_TOKEN"], format!("docksandbox/{}:latest", "copilot")
+    Copilot, "copilot", ["copilot"], ["--allow-all-tools"], [".copilot", ".config/gh"], ["GH_TOKEN", "GITHUB_TOKEN"],
+    [".copilot/agents"], format!("docksandbox/{}:latest", "copilot")
 );
 builtin_agent!(
     /// A plain shell: `bash`, falling back to `sh`.
-    Shell, "shell", ["bash", "sh"], [], [], [], BASE_TEMPLATE.to_string()
+    Shell, "shell", ["bash", "sh"], [], [], [], [], BASE_TEMPLATE.to_string()
 );
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub struct SandboxBuilder {
     network: Option<NetworkMode>,
     labels: BTreeMap<String, String>,
     ca_bundle: Option<PathBuf>,
+    share_agent_config: Option<bool>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -136,6 +137,12 @@ impl SandboxBuilder {
         self.ca_bundle = Some(path.into());
         self
     }
+    /// Shares the host's non-secret agent configuration (`~/.claude/CLAUDE.md`, settings,
+    /// commands …) read-only (see [`SandboxSpec::share_agent_config`]).
+    pub fn share_agent_config(mut self, yes: bool) -> Self {
+        self.share_agent_config = Some(yes);
+        self
+    }
     /// Adds a container label.
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
@@ -184,6 +191,7 @@ impl SandboxBuilder {
             network: self.network,
             labels: self.labels.clone(),
             ca_bundle: self.ca_bundle.clone(),
+            share_agent_config: self.share_agent_config,
         }
         .validate()
     }

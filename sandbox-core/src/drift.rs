@@ -86,6 +86,13 @@ pub(crate) fn reconcile(
             show(&v),
         );
     }
+    if let Some(v) = requested.share_agent_config {
+        diff(
+            "share_agent_config",
+            show(&stored.share_agent_config.unwrap_or(false)),
+            show(&v),
+        );
+    }
     if let Some(v) = &requested.ca_bundle {
         diff("ca_bundle", show(&stored.ca_bundle), show(&Some(v.clone())));
     }

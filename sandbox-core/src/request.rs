@@ -70,6 +70,8 @@ pub struct RunRequest {
     /// A PEM bundle of CA certificates for the sandbox and its template build; when unset,
     /// `DOCKSANDBOX_CA_BUNDLE` is used if set.
     pub ca_bundle: Option<String>,
+    /// Share the host's non-secret agent configuration read-only (default false).
+    pub share_agent_config: Option<bool>,
 }
 
 /// Splits a `KEY=VALUE` word (`-e`, `--label`) at its first `=`; `field` names the option in
@@ -163,6 +165,9 @@ impl RunRequest {
                 .ok()
                 .filter(|v| !v.is_empty())
         });
+        if let Some(s) = self.share_agent_config {
+            b = b.share_agent_config(s);
+        }
         if let Some(ca) = ca {
             b = b.ca_bundle(crate::validate::absolutize(&ca)?);
         }

@@ -263,6 +263,9 @@ impl Client {
                 read_only: false,
             });
         }
+        if spec.share_agent_config == Some(true) {
+            mounts.extend(host_agent_config(spec)?);
+        }
         let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if let Some(ca) = &spec.ca_bundle {
             mounts.push(MountRequest {
@@ -303,7 +306,7 @@ impl Client {
             image: spec.template_image().to_string(),
             labels: labels::encode(spec, &user, home)?,
             env,
-            entrypoint: setup::entrypoint(uid, gid, home, creds),
+            entrypoint: setup::entrypoint(uid, gid, home, creds, &spec.agent.user_config_paths),
             user: "0:0".into(),
             working_dir: ws,
             mounts,
@@ -318,6 +321,32 @@ impl Client {
             group_add,
         })
     }
+}
+
+/// Read-only mounts of the host's non-secret agent configuration that exists, each checked
+/// like any mount (canonical, no secrets, no system paths) and of a file or directory.
+fn host_agent_config(spec: &SandboxSpec) -> Result<Vec<MountRequest>> {
+    let Some(home) = crate::validate::host_home() else {
+        return Err(Error::invalid(
+            "share_agent_config",
+            "the host's home directory is unknown (set HOME)",
+        ));
+    };
+    let mut out = Vec::new();
+    for p in &spec.agent.user_config_paths {
+        let host = home.join(p);
+        if std::fs::symlink_metadata(&host).is_err() {
+            continue;
+        }
+        let canon = crate::validate::shared_config_source(&host, &home)?;
+        out.push(MountRequest {
+            kind: MountKind::Bind,
+            source: canon.to_string_lossy().into_owned(),
+            target: format!("{}/{p}", setup::host_config_dir()),
+            read_only: true,
+        });
+    }
+    Ok(out)
 }
 
 fn start_error(name: &str, e: Error) -> Error {

@@ -12,9 +12,15 @@ pub(crate) fn credentials_dir() -> String {
     format!("{INTERNAL_DIR}/credentials")
 }
 
-/// Arguments: uid gid home credentials-dir [credential paths…]. POSIX sh, busybox included.
+/// Where the host's shared agent configuration is mounted (read-only).
+pub(crate) fn host_config_dir() -> String {
+    format!("{INTERNAL_DIR}/host-config")
+}
+
+/// Arguments: uid gid home credentials-dir host-config-paths (newline-separated)
+/// [credential paths…]. POSIX sh, busybox included.
 const SCRIPT: &str = r#"set -u
-U=$1; G=$2; H=$3; CRED=$4; shift 4
+U=$1; G=$2; H=$3; CRED=$4; CFG=$5; shift 5
 if [ "$U" != 0 ]; then
   if grep -q '^agent:' /etc/passwd 2>/dev/null; then
     sed -i "s/^agent:[^:]*:[0-9]*:[0-9]*:/agent:x:$U:$G:/" /etc/passwd
@@ -48,6 +54,22 @@ if [ -n "$CRED" ] && [ -d "$CRED" ]; then
     chown "$U:$G" "$(dirname "$dst")" 2>/dev/null
   done
 fi
+# The host's agent configuration, when shared, is linked in where nothing of the sandbox's own
+# is; links left from an earlier start that shared it are removed when it no longer is.
+HC=/mnt/docksandbox/host-config
+printf '%s\n' "$CFG" | while IFS= read -r p; do
+  [ -n "$p" ] || continue
+  dst="$H/$p"
+  if [ -e "$HC/$p" ]; then
+    if [ -L "$dst" ] || [ ! -e "$dst" ]; then
+      mkdir -p "$(dirname "$dst")"
+      ln -sfn "$HC/$p" "$dst"
+      chown -h "$U:$G" "$dst"
+    fi
+  elif [ -L "$dst" ]; then
+    case "$(readlink "$dst")" in "$HC"/*) rm -f "$dst" ;; esac
+  fi
+done
 echo docksandbox-ready
 exec sleep infinity
 "#;
@@ -58,6 +80,7 @@ pub(crate) fn entrypoint(
     gid: u32,
     home: &str,
     cred_paths: Option<&[String]>,
+    config_paths: &[String],
 ) -> Vec<String> {
     let mut v = vec![
         "/bin/sh".to_string(),
@@ -68,6 +91,7 @@ pub(crate) fn entrypoint(
         gid.to_string(),
         home.to_string(),
         cred_paths.map(|_| credentials_dir()).unwrap_or_default(),
+        config_paths.join("\n"),
     ];
     v.extend(cred_paths.unwrap_or_default().iter().cloned());
     v

@@ -138,6 +138,10 @@ pub struct SandboxSpec {
     /// `CURL_CA_BUNDLE` pointing at it, and used when `run` builds the template.
     #[serde(default)]
     pub ca_bundle: Option<PathBuf>,
+    /// Share the host's non-secret user-level agent configuration
+    /// ([`Agent::user_config_paths`], e.g. `~/.claude/CLAUDE.md`) read-only. Off by default.
+    #[serde(default)]
+    pub share_agent_config: Option<bool>,
 }
 
 impl SandboxSpec {
@@ -156,6 +160,7 @@ impl SandboxSpec {
             network: None,
             labels: BTreeMap::new(),
             ca_bundle: None,
+            share_agent_config: None,
         }
     }
 
@@ -211,6 +216,7 @@ impl SandboxSpec {
             .get_or_insert_with(|| crate::naming::derive_name(&self.workspace, &self.agent.name));
         s.resources.pids.get_or_insert(Resources::DEFAULT_PIDS);
         s.network.get_or_insert(NetworkMode::Bridge);
+        s.share_agent_config.get_or_insert(false);
         s
     }
 

@@ -201,6 +201,26 @@ fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+/// A host agent-config path to share read-only: canonical, a regular file or directory, and
+/// allowed by the placement rules (a symlink to `~/.ssh` or `/etc` is refused).
+pub(crate) fn shared_config_source(p: &Path, home: &Path) -> Result<PathBuf> {
+    let field = "share_agent_config";
+    raw_checks(p, field)?;
+    let canon = std::fs::canonicalize(p)
+        .map_err(|e| Error::invalid(field, format!("`{}`: {e}", p.display())))?;
+    raw_checks(&canon, field)?;
+    let meta = std::fs::metadata(&canon)
+        .map_err(|e| Error::invalid(field, format!("`{}`: {e}", canon.display())))?;
+    if !meta.is_file() && !meta.is_dir() {
+        return Err(Error::invalid(
+            field,
+            format!("`{}` is not a regular file or directory", canon.display()),
+        ));
+    }
+    placement_rules(&canon, field, Some(home))?;
+    Ok(canon)
+}
+
 /// Validates and canonicalizes a workspace directory.
 pub(crate) fn workspace(p: &Path, home: Option<&Path>) -> Result<PathBuf> {
     raw_checks(p, "workspace")?;

@@ -608,14 +608,16 @@ fn any_agent() -> impl Strategy<Value = Agent> {
             vec(text(), 0..3),
             vec(prop_oneof!["[A-Z_]{1,8}", "(?s).{0,8}"], 0..3),
             text(),
+            vec(text(), 0..3),
         )
-            .prop_map(|(name, command, args, creds, keys, template)| Agent {
+            .prop_map(|(name, command, args, creds, keys, template, config)| Agent {
                 name,
                 command,
                 default_args: args,
                 credential_paths: creds,
                 api_key_env: keys,
                 default_template: template,
+                user_config_paths: config,
             }),
     ]
 }

@@ -47,6 +47,9 @@ pub struct RunOptions {
     /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted read-only with
     /// `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`… set (default: `DOCKSANDBOX_CA_BUNDLE`).
     pub ca_bundle: Option<String>,
+    /// Share the host's non-secret agent configuration (`~/.claude/CLAUDE.md`, settings,
+    /// commands …) read-only (default false).
+    pub share_agent_config: Option<bool>,
 }
 
 impl From<RunOptions> for docksandbox::RunRequest {
@@ -75,6 +78,7 @@ impl From<RunOptions> for docksandbox::RunRequest {
             labels: o.labels.unwrap_or_default(),
             label_pairs: Vec::new(),
             ca_bundle: o.ca_bundle,
+            share_agent_config: o.share_agent_config,
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         network: a.network.clone(),
         label_pairs: a.labels.clone(),
         ca_bundle: a.ca_bundle.clone(),
+        share_agent_config: a.share_agent_config.then_some(true),
         ..Default::default()
     })
 }

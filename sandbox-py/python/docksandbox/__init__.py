@@ -78,6 +78,7 @@ def _request(
     command: Optional[Sequence[str]],
     pids_limit: Optional[int],
     ca_bundle: Optional[StrPath] = None,
+    share_agent_config: Optional[bool] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -98,6 +99,7 @@ def _request(
         "command": builtins.list(command) if command is not None else None,
         "pids_limit": pids_limit,
         "ca_bundle": os.fspath(ca_bundle) if ca_bundle is not None else None,
+        "share_agent_config": share_agent_config,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -244,6 +246,7 @@ def run(
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
     ca_bundle: Optional[StrPath] = None,
+    share_agent_config: Optional[bool] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -262,7 +265,8 @@ def run(
       ``network``: ``"bridge"`` or ``"none"``; ``labels``: extra container labels.
     - ``ca_bundle``: a PEM file of extra CA certificates (TLS-inspecting proxies), mounted
       read-only with ``SSL_CERT_FILE``, ``NODE_EXTRA_CA_CERTS``… set (default:
-      ``DOCKSANDBOX_CA_BUNDLE``).
+      ``DOCKSANDBOX_CA_BUNDLE``). ``share_agent_config``: share your non-secret agent
+      configuration (``~/.claude/CLAUDE.md``, settings, commands …) read-only.
 
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
@@ -286,6 +290,7 @@ def run(
                 command=command,
                 pids_limit=pids_limit,
                 ca_bundle=ca_bundle,
+                share_agent_config=share_agent_config,
             )
         )
     )

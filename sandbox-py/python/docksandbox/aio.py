@@ -175,6 +175,7 @@ def run(
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
     ca_bundle: Optional[StrPath] = None,
+    share_agent_config: Optional[bool] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -196,6 +197,7 @@ def run(
             command=command,
             pids_limit=pids_limit,
             ca_bundle=ca_bundle,
+            share_agent_config=share_agent_config,
         )
     )
 
