@@ -365,8 +365,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess>;
     /// Extracts a tar archive, given as consecutive chunks, into directory `dir` of the container.
     async fn upload(&self, id: &str, dir: &str, tar: Vec<Bytes>) -> Result<()>;
-    /// A tar archive of `path` in the container.
-    async fn download(&self, id: &str, path: &str) -> Result<Bytes>;
+    /// A tar archive of `path` in the container, as the engine streams it (an error for a
+    /// missing path comes first).
+    async fn download(&self, id: &str, path: &str) -> Result<BoxStream<'static, Result<Bytes>>>;
     /// Creates a named volume unless it exists.
     async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()>;
     /// The image `reference`, or `None` when the engine does not have it.

@@ -421,10 +421,24 @@ impl Sandbox {
     /// Writes `data` to `path` in the sandbox (relative paths are inside the workspace),
     /// owned by the sandbox user, mode 0644. The parent directory must exist.
     pub async fn write_file(&self, path: &str, data: impl AsRef<[u8]>) -> Result<()> {
+        self.write_file_bytes(path, bytes::Bytes::copy_from_slice(data.as_ref()))
+            .await
+    }
+
+    /// As [`Sandbox::write_file`], taking ownership of the data (a `Vec<u8>`, `Bytes`,
+    /// `String`) so that it is sent without being copied.
+    ///
+    /// ```no_run
+    /// # async fn demo(sb: docksandbox::Sandbox) -> docksandbox::Result<()> {
+    /// let big: Vec<u8> = vec![0; 64 << 20];
+    /// sb.write_file_bytes("/tmp/big.bin", big).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn write_file_bytes(&self, path: &str, data: impl Into<bytes::Bytes>) -> Result<()> {
         let p = self.in_sandbox(path)?;
         let (dir, name) = crate::files::split(&p)?;
         let (uid, gid) = self.owner();
-        let data = bytes::Bytes::copy_from_slice(data.as_ref());
+        let data = data.into();
         let tar = crate::files::single_file_tar(&name, data, 0o644, uid, gid)?;
         self.inner.backend.upload(&self.inner.id, &dir, tar).await
     }
@@ -434,7 +448,7 @@ impl Sandbox {
         let p = self.in_sandbox(path)?;
         let shown = p.to_string_lossy().into_owned();
         let tar = self.inner.backend.download(&self.inner.id, &shown).await?;
-        crate::files::first_file(&tar, &shown)
+        crate::files::first_file(tar, shown).await
     }
 
     /// Copies a host file or directory into directory `dest_dir` of the sandbox.

@@ -114,7 +114,11 @@ impl Sandbox {
     ) -> napi::Result<PromiseRaw<'e, ()>> {
         let sb = self.inner.clone();
         let data = bytes(data);
-        spawn(env, async move { sb.write_file(&path, data).await }, Ok)
+        spawn(
+            env,
+            async move { sb.write_file_bytes(&path, data).await },
+            Ok,
+        )
     }
 
     /// Reads the file at `path` in the sandbox (relative paths are inside the workspace).

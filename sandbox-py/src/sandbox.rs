@@ -180,7 +180,10 @@ impl Sandbox {
 
     fn write_file(&self, py: Python<'_>, path: String, data: Data) -> PyResult<()> {
         let data = data.into_vec();
-        self.blocking(py, |sb| async move { sb.write_file(&path, data).await })
+        self.blocking(
+            py,
+            |sb| async move { sb.write_file_bytes(&path, data).await },
+        )
     }
 
     fn write_file_async<'py>(
@@ -190,7 +193,10 @@ impl Sandbox {
         data: Data,
     ) -> PyResult<Bound<'py, PyAny>> {
         let data = data.into_vec();
-        self.later(py, |sb| async move { sb.write_file(&path, data).await })
+        self.later(
+            py,
+            |sb| async move { sb.write_file_bytes(&path, data).await },
+        )
     }
 
     fn read_file(&self, py: Python<'_>, path: String) -> PyResult<Bytes> {

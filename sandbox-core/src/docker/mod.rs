@@ -308,23 +308,36 @@ impl Backend for DockerBackend {
             })
     }
 
-    async fn download(&self, id: &str, path: &str) -> Result<Bytes> {
+    async fn download(
+        &self,
+        id: &str,
+        path: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<Bytes>>> {
         let opts = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
-        let chunks: Vec<Bytes> = self
+        let (host, shown) = (self.host.clone(), path.to_string());
+        let mut stream = self
             .docker
             .download_from_container(id, Some(opts))
-            .try_collect()
-            .await
-            .map_err(|e| match map(&self.host, e) {
-                e @ Error::Engine { .. } => Error::File {
-                    path: path.to_string(),
-                    reason: e.to_string(),
-                },
-                e => e,
-            })?;
-        Ok(chunks.concat().into())
+            .map(move |item| {
+                item.map_err(|e| match map(&host, e) {
+                    e @ Error::Engine { .. } => Error::File {
+                        path: shown.clone(),
+                        reason: e.to_string(),
+                    },
+                    e => e,
+                })
+            })
+            .boxed();
+        // The engine answers a missing path before any data: report it from this call.
+        match stream.next().await {
+            Some(Err(e)) => Err(e),
+            Some(Ok(first)) => Ok(futures_util::stream::once(async { Ok(first) })
+                .chain(stream)
+                .boxed()),
+            None => Ok(futures_util::stream::empty().boxed()),
+        }
     }
 
     async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()> {
