@@ -133,39 +133,119 @@ async fn consume_stream<T: Send + 'static>(
     }
 }
 
-/// The content of the first regular file in a streamed tar (one copy: into the result).
+/// The content of the first regular file in a streamed tar, parsed as it arrives on this
+/// task (no thread hand-off per chunk) and copied once, into the result. Handles the PAX and
+/// GNU extension entries the engine may put first (long names, sizes).
 pub(crate) async fn first_file(
-    tar: BoxStream<'static, Result<Bytes>>,
+    mut tar: BoxStream<'static, Result<Bytes>>,
     shown: String,
 ) -> Result<Vec<u8>> {
-    consume_stream(tar, move |r| first_file_in(r, &shown)).await
+    let mut pending = bytes::BytesMut::new();
+    // Makes `pending` hold at least `n` bytes; false when the archive ended first.
+    async fn fill(
+        tar: &mut BoxStream<'static, Result<Bytes>>,
+        pending: &mut bytes::BytesMut,
+        n: usize,
+    ) -> Result<bool> {
+        while pending.len() < n {
+            match tar.next().await {
+                Some(chunk) => pending.extend_from_slice(&chunk?),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+    let truncated = |what: &str| file_err(&shown, format!("the archive ended inside {what}"));
+    let mut pax_size: Option<u64> = None;
+    let size = loop {
+        if !fill(&mut tar, &mut pending, 512).await? {
+            return Err(if pending.is_empty() {
+                file_err(&shown, "not found")
+            } else {
+                truncated("a header")
+            });
+        }
+        let block = pending.split_to(512);
+        if block.iter().all(|b| *b == 0) {
+            return Err(file_err(&shown, "not found"));
+        }
+        let header = tar::Header::from_byte_slice(&block);
+        if !checksum_ok(&block) {
+            return Err(file_err(&shown, "the engine sent a damaged archive header"));
+        }
+        let stored = header.entry_size().map_err(|e| file_err(&shown, e))?;
+        match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                break pax_size.take().unwrap_or(stored)
+            }
+            tar::EntryType::XHeader
+            | tar::EntryType::XGlobalHeader
+            | tar::EntryType::GNULongName
+            | tar::EntryType::GNULongLink => {
+                let len = usize::try_from(stored)
+                    .map_err(|_| file_err(&shown, "oversized extension header"))?;
+                let padded = len.div_ceil(512) * 512;
+                if !fill(&mut tar, &mut pending, padded).await? {
+                    return Err(truncated("an extension header"));
+                }
+                let ext = pending.split_to(padded);
+                if header.entry_type() == tar::EntryType::XHeader {
+                    pax_size = pax_size_record(&ext[..len]).or(pax_size);
+                }
+            }
+            tar::EntryType::Directory => return Err(file_err(&shown, "is a directory")),
+            _ => return Err(file_err(&shown, "is not a regular file")),
+        }
+    };
+    let size = usize::try_from(size).map_err(|_| file_err(&shown, "too large"))?;
+    let mut out = Vec::with_capacity(size);
+    let first = pending.len().min(size);
+    out.extend_from_slice(&pending[..first]);
+    while out.len() < size {
+        match tar.next().await {
+            Some(chunk) => {
+                let chunk = chunk?;
+                let take = chunk.len().min(size - out.len());
+                out.extend_from_slice(&chunk[..take]);
+            }
+            None => {
+                return Err(file_err(
+                    &shown,
+                    format!("the transfer ended after {} of {size} bytes", out.len()),
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
-fn first_file_in(tar: impl Read, shown: &str) -> Result<Vec<u8>> {
-    let mut a = tar::Archive::new(tar);
-    let mut entries = a.entries().map_err(|e| file_err(shown, e))?;
-    let Some(entry) = entries.next() else {
-        return Err(file_err(shown, "not found"));
+/// The header checksum: the sum of its bytes with the checksum field read as spaces.
+fn checksum_ok(block: &[u8]) -> bool {
+    let header = tar::Header::from_byte_slice(block);
+    let Ok(stored) = header.cksum() else {
+        return false;
     };
-    let mut entry = entry.map_err(|e| file_err(shown, e))?;
-    match entry.header().entry_type() {
-        tar::EntryType::Regular | tar::EntryType::Continuous => {
-            let size = entry.size();
-            let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            entry
-                .read_to_end(&mut out)
-                .map_err(|e| file_err(shown, e))?;
-            if out.len() as u64 != size {
-                return Err(file_err(
-                    shown,
-                    format!("the transfer ended after {} of {size} bytes", out.len()),
-                ));
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
             }
-            Ok(out)
-        }
-        tar::EntryType::Directory => Err(file_err(shown, "is a directory")),
-        _ => Err(file_err(shown, "is not a regular file")),
-    }
+        })
+        .sum();
+    sum == stored
+}
+
+/// The `size` record of PAX extended header data (`"<len> size=<n>\n"` records), if any.
+fn pax_size_record(data: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(data).ok()?;
+    text.split('\n').find_map(|record| {
+        let (_, kv) = record.split_once(' ')?;
+        kv.strip_prefix("size=")?.parse().ok()
+    })
 }
 
 /// A tar of a host file or directory (named after its last component).
@@ -237,6 +317,51 @@ mod tests {
                 assert_eq!(got, data, "{name} in pieces of {piece}");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn pax_headers_are_skipped_and_their_size_wins() {
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_pax_extensions([("path", &b"some/long/name"[..]), ("size", &b"3"[..])])
+            .unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "name", &b"abc"[..]).unwrap();
+        let tar: Bytes = b.into_inner().unwrap().into();
+        for piece in [1, 700, 1 << 16] {
+            let got = first_file(stream_of(vec![tar.clone()], piece), "p".into())
+                .await
+                .unwrap();
+            assert_eq!(got, b"abc");
+        }
+        assert_eq!(pax_size_record(b"12 size=42\n20 path=a/size=1\n"), Some(42));
+        assert_eq!(pax_size_record(b"16 path=size=1\n"), None);
+    }
+
+    #[tokio::test]
+    async fn damaged_headers_and_directories_are_refused() {
+        let mut chunks = single_file_tar("f", Bytes::from_static(b"x"), 0o644, 0, 0).unwrap();
+        let mut first = chunks[0].to_vec();
+        first[0] ^= 0xff;
+        chunks[0] = first.into();
+        let err = first_file(stream_of(chunks, 512), "f".into())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("damaged"), "{err}");
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        h.set_mode(0o755);
+        h.set_cksum();
+        b.append_data(&mut h, "d", &[][..]).unwrap();
+        let tar: Bytes = b.into_inner().unwrap().into();
+        let err = first_file(stream_of(vec![tar], 512), "d".into())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
     }
 
     #[tokio::test]
