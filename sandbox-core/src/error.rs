@@ -145,6 +145,16 @@ pub enum Error {
         stderr: Vec<u8>,
     },
 
+    /// The connection to the sandbox's exec helper broke while a command ran (the helper was
+    /// killed, or the sandbox stopped); the command was killed with it.
+    #[error("command `{command}` was interrupted: the connection to the sandbox's exec helper was lost ({reason}) and the command was killed with it. Run it again (docksandbox reconnects); if the sandbox stopped, `docksandbox run` starts it")]
+    ExecInterrupted {
+        /// The command, shell-quoted for display.
+        command: String,
+        /// What happened to the connection.
+        reason: String,
+    },
+
     /// The sandbox is not running (it must be started first).
     #[error(
         "sandbox `{name}` is not running (status: {status}); `docksandbox run` starts it again"

@@ -182,6 +182,9 @@ impl Client {
                     }
                 }
             };
+            if let Err(e) = crate::helper::install(self.backend().as_ref(), &id).await {
+                tracing::warn!(error = %e, sandbox = %config.name, "could not place the exec helper; this sandbox's commands will use the engine's exec");
+            }
             let started = async {
                 self.backend()
                     .start(&id)

@@ -11,6 +11,7 @@ use tokio::sync::OnceCell;
 use crate::agent::Agent;
 use crate::backend::{Backend, ExecEvent, ExecProcess, ExecRequest, SandboxStatus};
 use crate::builder::SandboxBuilder;
+use crate::channel::Channel;
 use crate::error::{Error, Result};
 use crate::exec::{ExecOptions, ExecOutput, ExecStream};
 use crate::info::SandboxInfo;
@@ -47,6 +48,7 @@ struct Inner {
     home: String,
     git_env: OnceCell<Vec<String>>,
     agent_program: OnceCell<String>,
+    channel: Arc<Channel>,
 }
 
 /// Size of a terminal, for [`Sandbox::attach_agent`] and [`Sandbox::exec_process`].
@@ -72,6 +74,7 @@ impl Sandbox {
         user: String,
         home: String,
     ) -> Self {
+        let channel = Arc::new(Channel::new(backend.clone(), id.clone(), name.clone()));
         Sandbox {
             inner: Arc::new(Inner {
                 backend,
@@ -82,6 +85,7 @@ impl Sandbox {
                 home,
                 git_env: OnceCell::new(),
                 agent_program: OnceCell::new(),
+                channel,
             }),
         }
     }
@@ -91,14 +95,19 @@ impl Sandbox {
         let i = &self.inner;
         let mut spec = i.spec.clone();
         spec.agent = agent;
-        Sandbox::new(
-            i.backend.clone(),
-            i.id.clone(),
-            i.name.clone(),
-            spec,
-            i.user.clone(),
-            i.home.clone(),
-        )
+        Sandbox {
+            inner: Arc::new(Inner {
+                backend: i.backend.clone(),
+                id: i.id.clone(),
+                name: i.name.clone(),
+                spec,
+                user: i.user.clone(),
+                home: i.home.clone(),
+                git_env: OnceCell::new(),
+                agent_program: OnceCell::new(),
+                channel: i.channel.clone(),
+            }),
+        }
     }
 
     /// The container id.
@@ -246,7 +255,7 @@ impl Sandbox {
         let stdin = opts.stdin.take();
         let mut req = self.request(cmd, &opts, false).await?;
         req.stdin = stdin.is_some();
-        let mut p = self.inner.backend.exec(&self.inner.id, req).await?;
+        let mut p = self.inner.channel.exec(req).await?;
         if let (Some(data), Some(mut input)) = (stdin, p.stdin.take()) {
             tokio::spawn(async move {
                 let _ = input.write_all(&data).await;
@@ -315,7 +324,7 @@ impl Sandbox {
                 std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into())
             ));
         }
-        let p = self.inner.backend.exec(&self.inner.id, req).await?;
+        let p = self.inner.channel.exec(req).await?;
         if let Some(size) = tty {
             // The engine only takes a size once the process exists; a failure here is cosmetic.
             if let Err(e) = p.control.resize(size.rows, size.cols).await {

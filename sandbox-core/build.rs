@@ -1,0 +1,132 @@
+//! Builds the in-sandbox helper `docksandbox-execd` (crate `sandbox-execd`) as a static binary
+//! and hands its path to `src/helper.rs`, which embeds it. The helper is built by a nested
+//! cargo in its own target directory: for the musl target when installed
+//! (`rustup target add x86_64-unknown-linux-musl`), else for the host's gnu target with
+//! `crt-static`. When neither works the helper is left out (an empty file): sandboxes then use
+//! the engine's exec, and a warning says so.
+//!
+//! `DOCKSANDBOX_EXECD=/path/to/docksandbox-execd` embeds a prebuilt helper instead.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=DOCKSANDBOX_EXECD");
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let dest = out.join("docksandbox-execd");
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    let helper_dir = manifest.join("../sandbox-execd");
+    for p in ["src", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", helper_dir.join(p).display());
+    }
+
+    if let Some(prebuilt) = env::var_os("DOCKSANDBOX_EXECD") {
+        std::fs::copy(&prebuilt, &dest).expect("copy DOCKSANDBOX_EXECD");
+        return;
+    }
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let built = if os == "linux" && helper_dir.join("Cargo.toml").exists() {
+        let target_dir = nested_target_dir(&out);
+        let musl = format!("{arch}-unknown-linux-musl");
+        let gnu = format!("{arch}-unknown-linux-gnu");
+        build(&helper_dir, &target_dir, &musl, false)
+            .or_else(|why| {
+                println!("cargo:warning=docksandbox-execd: musl build failed ({why}); trying {gnu} with crt-static");
+                build(&helper_dir, &target_dir, &gnu, true)
+            })
+            .map_err(|why| println!("cargo:warning=docksandbox-execd not built ({why}): sandboxes will use the engine's exec"))
+            .ok()
+    } else {
+        None
+    };
+    match built {
+        Some(bin) => {
+            std::fs::copy(&bin, &dest).expect("copy the helper");
+        }
+        None => std::fs::write(&dest, b"").expect("write the empty helper"),
+    }
+}
+
+/// `<outer target dir>/docksandbox-execd`: shared by every profile, apart from the outer build's
+/// own directories (a nested cargo must not wait on the lock the outer one holds).
+fn nested_target_dir(out: &Path) -> PathBuf {
+    // OUT_DIR is <target>/[<triple>/]<profile>/build/<pkg>-<hash>/out
+    out.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|b| b.parent())
+        .and_then(|profile| profile.parent())
+        .map(|t| t.join("docksandbox-execd"))
+        .unwrap_or_else(|| out.join("execd-target"))
+}
+
+fn build(
+    helper_dir: &Path,
+    target_dir: &Path,
+    triple: &str,
+    crt_static: bool,
+) -> Result<PathBuf, String> {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(helper_dir)
+        .args([
+            "build",
+            "--release",
+            "--bin",
+            "docksandbox-execd",
+            "--target",
+            triple,
+        ])
+        .arg("--manifest-path")
+        .arg(helper_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
+        .env("CARGO_PROFILE_RELEASE_LTO", "thin")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "4")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
+    // The outer build's flags (coverage, sanitizers, linker choices) are not for this binary.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, _) in env::vars_os() {
+        if let Some(k) = k.to_str() {
+            if k.starts_with("CARGO_TARGET_") && k.ends_with("_RUSTFLAGS")
+                || k.starts_with("CARGO_FEATURE_")
+                || k.starts_with("CARGO_CFG_")
+            {
+                cmd.env_remove(k);
+            }
+        }
+    }
+    if crt_static {
+        cmd.env("RUSTFLAGS", "-C target-feature=+crt-static");
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last: Vec<&str> = err.lines().rev().take(3).collect();
+        return Err(format!(
+            "{} for {triple}: {}",
+            out.status,
+            last.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    let bin = target_dir
+        .join(triple)
+        .join("release")
+        .join("docksandbox-execd");
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!("{} is missing after the build", bin.display()))
+    }
+}

@@ -1,0 +1,109 @@
+//! The fast exec path: each sandbox handle keeps one connection to the in-sandbox process
+//! server (`docksandbox-execd`, see `sandbox-execd/PROTOCOL.md`) and runs every command
+//! through it. When the server is not there (a sandbox created by an older docksandbox, an
+//! image that refuses it) the handle falls back to the engine's exec, saying why once.
+
+mod connection;
+mod process;
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use crate::backend::{Backend, ExecProcess, ExecRequest};
+use crate::error::Result;
+use connection::{Connection, OpenError};
+
+/// Set to `off` (or `0`, `false`) to run every command through the engine's exec.
+pub const CHANNEL_ENV: &str = "DOCKSANDBOX_EXEC_CHANNEL";
+
+/// One sandbox handle's way of running commands.
+#[derive(Debug)]
+pub(crate) struct Channel {
+    backend: Arc<dyn Backend>,
+    container: String,
+    name: String,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Not connected yet, or the last attempt failed for a reason that may pass.
+    Idle,
+    /// Connected (possibly lost since: checked on use).
+    Up(Arc<Connection>),
+    /// The helper is unavailable for this sandbox: the engine's exec it is.
+    Off,
+}
+
+impl Channel {
+    pub(crate) fn new(backend: Arc<dyn Backend>, container: String, name: String) -> Self {
+        let off = std::env::var(CHANNEL_ENV).is_ok_and(|v| {
+            matches!(
+                v.to_ascii_lowercase().as_str(),
+                "off" | "0" | "false" | "no"
+            )
+        });
+        if off {
+            tracing::debug!(sandbox = %name, "{CHANNEL_ENV}=off: using the engine's exec");
+        }
+        Channel {
+            backend,
+            container,
+            name,
+            state: Mutex::new(if off { State::Off } else { State::Idle }),
+        }
+    }
+
+    /// Starts `req` through the helper, or through the engine when the helper is unavailable.
+    pub(crate) async fn exec(&self, req: ExecRequest) -> Result<ExecProcess> {
+        // A connection can be lost between the check and the start: then connect again, once.
+        for _ in 0..2 {
+            match self.connection().await? {
+                None => break,
+                Some(conn) => {
+                    if let Some(p) = conn.start(&req) {
+                        return Ok(p);
+                    }
+                }
+            }
+        }
+        self.backend.exec(&self.container, req).await
+    }
+
+    /// The live connection, (re)connecting when needed; `None` when the helper is unavailable.
+    async fn connection(&self) -> Result<Option<Arc<Connection>>> {
+        let mut state = self.state.lock().await;
+        match &*state {
+            State::Off => return Ok(None),
+            State::Up(c) => match c.lost() {
+                None => return Ok(Some(c.clone())),
+                Some(reason) => {
+                    tracing::info!(sandbox = %self.name, %reason, "exec helper connection lost; reconnecting")
+                }
+            },
+            State::Idle => {}
+        }
+        match Connection::open(self.backend.as_ref(), &self.container).await {
+            Ok(c) => {
+                let c = Arc::new(c);
+                *state = State::Up(c.clone());
+                Ok(Some(c))
+            }
+            Err(OpenError::Unavailable(reason)) => {
+                tracing::warn!(
+                    sandbox = %self.name,
+                    %reason,
+                    "the sandbox's exec helper is unavailable; using the engine's exec (slower). \
+                     Recreate the sandbox (run with recreate) to get the helper"
+                );
+                *state = State::Off;
+                Ok(None)
+            }
+            Err(OpenError::Failed(e)) => {
+                *state = State::Idle;
+                Err(e)
+            }
+        }
+    }
+}
