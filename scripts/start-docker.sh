@@ -22,6 +22,14 @@ if [ ${#need[@]} -gt 0 ]; then
     || { tail -20 /tmp/docksandbox-apt.log >&2; exit 1; }
 fi
 
+# The in-sandbox exec helper is built static for musl when that target is installed (else for
+# gnu with crt-static): add it when rustup can, and go on without it when it cannot.
+musl="$(uname -m)-unknown-linux-musl"
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed 2>/dev/null | grep -qx "$musl"; then
+  rustup target add "$musl" >/dev/null 2>&1 \
+    || echo "note: could not add the $musl target; the exec helper will be built with crt-static" >&2
+fi
+
 if docker info >/dev/null 2>&1; then
   echo "docker engine: already answering"
   exit 0

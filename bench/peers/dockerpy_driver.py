@@ -1,6 +1,6 @@
 """docker-py peer for docksandbox-bench: one request line in, elapsed milliseconds out.
 
-Requests: ping | exec CONTAINER | run IMAGE | start_exec CONTAINER | list LABEL
+Requests: ping | exec CONTAINER | exec_run CONTAINER | run IMAGE | start_exec CONTAINER | list LABEL
           | cat CONTAINER BYTES
 """
 import sys
@@ -14,6 +14,7 @@ HARDENING = dict(network_mode="none", init=True, cap_drop=["NET_RAW", "MKNOD"], 
 def main() -> None:
     client = docker.from_env()
     api = client.api
+    containers = {}
     for line in sys.stdin:
         op, *args = line.split()
         t = time.perf_counter()
@@ -24,6 +25,12 @@ def main() -> None:
                 eid = api.exec_create(args[0], ["true"])["Id"]
                 api.exec_start(eid)
                 assert api.exec_inspect(eid)["ExitCode"] == 0
+            elif op == "exec_run":
+                c = containers.get(args[0])
+                if c is None:
+                    c = containers[args[0]] = client.containers.get(args[0])
+                    t = time.perf_counter()
+                assert c.exec_run(["true"]).exit_code == 0
             elif op == "run":
                 client.containers.run(args[0], ["true"], remove=True, **HARDENING)
             elif op == "start_exec":

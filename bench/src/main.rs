@@ -286,6 +286,7 @@ async fn main() {
     row!("B5", rows::b5_list(&mut ctx));
     row!("B6", rows::b6_bulk(&mut ctx));
     row!("B7", rows::b7_memory(&mut ctx));
+    row!("B8", rows::b8_channel(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {

@@ -20,6 +20,8 @@ enum Who {
     Ds,
     DsPython,
     DsNode,
+    /// docksandbox with the exec channel off (the engine's exec, as before the channel).
+    DsEngine,
     Bollard,
     Cli,
     DockerPy,
@@ -32,6 +34,7 @@ impl Who {
             Who::Ds => "docksandbox (Rust)",
             Who::DsPython => "docksandbox (Python)",
             Who::DsNode => "docksandbox (Node)",
+            Who::DsEngine => "docksandbox (Rust, engine exec)",
             Who::Bollard => "bollard (floor)",
             Who::Cli => "docker CLI",
             Who::DockerPy => "docker-py",
@@ -177,6 +180,83 @@ pub async fn b1_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
         &samples,
         vec![],
     )])
+}
+
+/// B8: warm exec round trip through the exec channel (the in-sandbox helper), from Rust,
+/// Python and Node, against docker-py's `exec_run` on the same container, the bollard floor
+/// and docksandbox itself with the channel off.
+pub async fn b8_channel(ctx: &mut Ctx) -> Res<Vec<Row>> {
+    let sb = running_sandbox(ctx).await?;
+    let id = sb.id().to_string();
+    let name = sb.name().to_string();
+    // A second handle on the same sandbox, made while the channel is switched off.
+    std::env::set_var(docksandbox::CHANNEL_ENV, "off");
+    let engine = ctx.client.get(&name).await;
+    std::env::remove_var(docksandbox::CHANNEL_ENV);
+    let engine = engine.map_err(|e| e.to_string())?;
+    let who = available(
+        ctx,
+        &[
+            Who::Ds,
+            Who::DsPython,
+            Who::DsNode,
+            Who::DockerPy,
+            Who::Bollard,
+            Who::DsEngine,
+        ],
+    );
+    let samples = rounds(ctx, &who, |ctx, w, _| {
+        let sb = sb.clone();
+        let engine = engine.clone();
+        let id = id.clone();
+        let name = name.clone();
+        Box::pin(async move {
+            match w {
+                Who::Ds | Who::DsEngine => {
+                    let sb = if w == Who::Ds { sb } else { engine };
+                    let t = Instant::now();
+                    let out = sb.exec(["true"]).await.map_err(|e| e.to_string())?;
+                    if !out.success() {
+                        return Err(format!("exit {}", out.exit_code));
+                    }
+                    Ok(ms(t))
+                }
+                Who::Bollard => {
+                    let t = Instant::now();
+                    floor::exec(&ctx.docker, &id, &["true"])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(ms(t))
+                }
+                Who::DsPython | Who::DsNode => driver(ctx, w, &format!("exec_true {name}")).await,
+                _ => driver(ctx, w, &format!("exec_run {id}")).await,
+            }
+        })
+    })
+    .await?;
+    let mut r = row(
+        "B8",
+        "warm exec `true` through the exec channel",
+        &who,
+        &samples,
+        vec![],
+    );
+    let median = |name: &str| {
+        r.results
+            .iter()
+            .find(|s| s.contestant == name)
+            .map(|s| s.median_ms)
+    };
+    if let Some(peer) = median(Who::DockerPy.name()) {
+        let mut notes = Vec::new();
+        for w in [Who::Ds, Who::DsPython, Who::DsNode, Who::DsEngine] {
+            if let Some(m) = median(w.name()) {
+                notes.push(format!("{} / docker-py exec_run = {:.3}", w.name(), m / peer));
+            }
+        }
+        r.notes = notes;
+    }
+    Ok(vec![r])
 }
 
 /// B2: cold run to first exec output vs `docker run --rm`.
