@@ -251,7 +251,11 @@ pub async fn b8_channel(ctx: &mut Ctx) -> Res<Vec<Row>> {
         let mut notes = Vec::new();
         for w in [Who::Ds, Who::DsPython, Who::DsNode, Who::DsEngine] {
             if let Some(m) = median(w.name()) {
-                notes.push(format!("{} / docker-py exec_run = {:.3}", w.name(), m / peer));
+                notes.push(format!(
+                    "{} / docker-py exec_run = {:.3}",
+                    w.name(),
+                    m / peer
+                ));
             }
         }
         r.notes = notes;

@@ -40,6 +40,8 @@ pub(crate) enum OpenError {
 pub(crate) struct Connection {
     tx: mpsc::UnboundedSender<Vec<u8>>,
     shared: Arc<Shared>,
+    /// The process that opened it: a forked child (Python's multiprocessing) must not use it.
+    pid: u32,
 }
 
 /// What the reader task and the processes share.
@@ -155,11 +157,18 @@ impl Connection {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(read_loop(p.events, dec, shared.clone()));
         tokio::spawn(write_loop(stdin, rx, shared.clone()));
-        Ok(Connection { tx, shared })
+        Ok(Connection {
+            tx,
+            shared,
+            pid: std::process::id(),
+        })
     }
 
     /// Why the connection is gone, or `None` while it is alive.
     pub(crate) fn lost(&self) -> Option<String> {
+        if self.pid != std::process::id() {
+            return Some("the process forked: the child opens its own connection".into());
+        }
         self.shared.lost.lock().expect("lock").clone()
     }
 
@@ -173,9 +182,10 @@ impl Connection {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let stdin_credit = Arc::new(StdinCredit::new());
         let (done_tx, done_rx) = watch::channel(false);
+        let command = crate::sandbox::shell_words(&req.cmd);
         {
             let lost = self.shared.lost.lock().expect("lock");
-            if lost.is_some() {
+            if lost.is_some() || self.pid != std::process::id() {
                 return None;
             }
             self.shared.procs.lock().expect("lock").insert(
@@ -184,7 +194,7 @@ impl Connection {
                     events: events_tx,
                     stdin_credit: stdin_credit.clone(),
                     done: done_tx,
-                    command: crate::sandbox::shell_words(&req.cmd),
+                    command: command.clone(),
                 },
             );
         }
@@ -211,7 +221,7 @@ impl Connection {
             .stdin
             .then(|| Box::pin(process::Stdin::new(id, self.tx.clone(), stdin_credit)) as ExecStdin);
         Some(ExecProcess {
-            events: process::events(id, events_rx, self.tx.clone()),
+            events: process::events(id, command, events_rx, self.tx.clone()),
             stdin,
             control: Arc::new(process::Control::new(id, self.tx.clone(), done_rx)),
         })

@@ -29,11 +29,13 @@ const KILL_CONFIRM: Duration = Duration::from_secs(30);
 /// The events of process `id`, granting output credit as the caller consumes them.
 pub(crate) fn events(
     id: u32,
+    command: String,
     rx: mpsc::UnboundedReceiver<Result<ExecEvent>>,
     tx: Tx,
 ) -> BoxStream<'static, Result<ExecEvent>> {
     Events {
         id,
+        command,
         rx,
         tx,
         unacked: 0,
@@ -44,6 +46,7 @@ pub(crate) fn events(
 
 struct Events {
     id: u32,
+    command: String,
     rx: mpsc::UnboundedReceiver<Result<ExecEvent>>,
     tx: Tx,
     unacked: u32,
@@ -68,7 +71,19 @@ impl Stream for Events {
                     this.unacked = 0;
                 }
             }
-            Some(Ok(ExecEvent::Exit(_)) | Err(_)) | None => this.finished = true,
+            Some(Ok(ExecEvent::Exit(_)) | Err(_)) => this.finished = true,
+            None if !this.finished => {
+                // The connection's tasks are gone without a word (their runtime ended): never
+                // let that pass for a clean end.
+                this.finished = true;
+                return Poll::Ready(Some(Err(Error::ExecInterrupted {
+                    command: this.command.clone(),
+                    reason:
+                        "the connection's tasks stopped (the async runtime that opened it ended)"
+                            .into(),
+                })));
+            }
+            None => {}
         }
         Poll::Ready(item)
     }
