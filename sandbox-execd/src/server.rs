@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use docksandbox_execd::frame::{self, Decoder, Frame};
 use docksandbox_execd::message::{self, kind, Hello, Spawn};
 use docksandbox_execd::PROTOCOL_VERSION;
+use std::fs::File;
+use std::io::{Read, Write};
+
+use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -16,9 +20,59 @@ use crate::user;
 /// Frames batched into one write to stdout, at most.
 const BATCH: usize = 256 * 1024;
 
+/// The server's stdin or stdout: polled on the server's thread when the descriptor allows it
+/// (a pipe, as engines give), else through tokio's blocking stdio.
+enum Stdio {
+    Polled(AsyncFd<File>),
+    In(tokio::io::Stdin),
+    Out(tokio::io::Stdout),
+}
+
+impl Stdio {
+    fn stdin() -> Self {
+        sys::async_stdio(0).map_or_else(|_| Stdio::In(tokio::io::stdin()), Stdio::Polled)
+    }
+
+    fn stdout() -> Self {
+        sys::async_stdio(1).map_or_else(|_| Stdio::Out(tokio::io::stdout()), Stdio::Polled)
+    }
+
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stdio::Polled(fd) => loop {
+                let mut ready = fd.readable().await?;
+                if let Ok(r) = ready.try_io(|f| f.get_ref().read(buf)) {
+                    return r;
+                }
+            },
+            Stdio::In(s) => s.read(buf).await,
+            Stdio::Out(_) => Err(std::io::ErrorKind::Unsupported.into()),
+        }
+    }
+
+    async fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stdio::Polled(fd) => {
+                while !buf.is_empty() {
+                    let mut ready = fd.writable().await?;
+                    if let Ok(r) = ready.try_io(|f| f.get_ref().write(buf)) {
+                        buf = &buf[r?..];
+                    }
+                }
+                Ok(())
+            }
+            Stdio::Out(s) => {
+                s.write_all(buf).await?;
+                s.flush().await
+            }
+            Stdio::In(_) => Err(std::io::ErrorKind::Unsupported.into()),
+        }
+    }
+}
+
 /// Writes queued frames to stdout, batching what is already queued into one write.
 async fn write_out(mut rx: mpsc::Receiver<Vec<u8>>) {
-    let mut stdout = tokio::io::stdout();
+    let mut stdout = Stdio::stdout();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(f) = rx.recv().await {
         batch.extend_from_slice(&f);
@@ -28,7 +82,7 @@ async fn write_out(mut rx: mpsc::Receiver<Vec<u8>>) {
                 Err(_) => break,
             }
         }
-        if stdout.write_all(&batch).await.is_err() || stdout.flush().await.is_err() {
+        if stdout.write_all(&batch).await.is_err() {
             // The host is gone: nothing can be reported any more.
             std::process::exit(0);
         }
@@ -48,7 +102,7 @@ struct Server {
 pub(crate) async fn serve() -> i32 {
     let (out, out_rx) = mpsc::channel::<Vec<u8>>(1024);
     let writer = tokio::spawn(write_out(out_rx));
-    let mut input = tokio::io::stdin();
+    let mut input = Stdio::stdin();
     let mut dec = Decoder::default();
     let mut buf = vec![0u8; 256 * 1024];
 
