@@ -271,3 +271,113 @@ impl ExecControl for Control {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use docksandbox_execd::frame::Decoder;
+    use tokio::io::AsyncWriteExt;
+
+    fn frames(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Vec<(u8, u32, Vec<u8>)> {
+        let mut d = Decoder::default();
+        while let Ok(f) = rx.try_recv() {
+            d.push(&f);
+        }
+        let mut out = Vec::new();
+        while let Some(f) = d.next_frame().unwrap() {
+            out.push((f.kind, f.id, f.payload));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn output_credit_is_granted_as_events_are_consumed_in_batches() {
+        let (tx, mut wire) = mpsc::unbounded_channel();
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let mut events = events(7, "cmd".into(), ev_rx, tx);
+        let chunk = Bytes::from(vec![0u8; 64 * 1024]);
+        for _ in 0..8 {
+            ev_tx.send(Ok(ExecEvent::Stdout(chunk.clone()))).unwrap();
+        }
+        // Received but not consumed: no credit yet.
+        assert!(frames(&mut wire).is_empty());
+        for _ in 0..3 {
+            events.next().await.unwrap().unwrap();
+        }
+        assert!(
+            frames(&mut wire).is_empty(),
+            "credit before a batch was consumed"
+        );
+        events.next().await.unwrap().unwrap();
+        assert_eq!(
+            frames(&mut wire),
+            vec![(kind::CREDIT, 7, CREDIT_BATCH.to_be_bytes().to_vec())]
+        );
+        ev_tx.send(Ok(ExecEvent::Exit(0))).unwrap();
+        drop(ev_tx);
+        let rest: Vec<_> = events.collect().await;
+        assert_eq!(rest.len(), 5, "4 chunks and the exit");
+        assert!(matches!(rest.last(), Some(Ok(ExecEvent::Exit(0)))));
+        // A finished stream sends no DETACH when dropped.
+        let f = frames(&mut wire);
+        assert!(f.iter().all(|(k, _, _)| *k == kind::CREDIT), "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_stream_detaches_and_a_silent_end_is_an_error() {
+        let (tx, mut wire) = mpsc::unbounded_channel();
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        drop(events(3, "x".into(), ev_rx, tx.clone()));
+        drop(ev_tx);
+        assert_eq!(frames(&mut wire), vec![(kind::DETACH, 3, vec![])]);
+
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel::<Result<ExecEvent>>();
+        let mut s = events(4, "sleep 1".into(), ev_rx, tx);
+        drop(ev_tx);
+        match s.next().await {
+            Some(Err(Error::ExecInterrupted { command, .. })) => assert_eq!(command, "sleep 1"),
+            other => panic!("{other:?}"),
+        }
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn stdin_waits_for_credit_and_fails_once_closed() {
+        let (tx, mut wire) = mpsc::unbounded_channel();
+        let credit = std::sync::Arc::new(StdinCredit::new());
+        let mut stdin = Stdin::new(5, tx, credit.clone());
+        let window = vec![1u8; STDIN_WINDOW as usize];
+        stdin.write_all(&window).await.unwrap();
+        let sent: usize = frames(&mut wire).iter().map(|(_, _, p)| p.len()).sum();
+        assert_eq!(sent, STDIN_WINDOW as usize);
+        // The window is used up: the next write waits until the helper grants more.
+        let more = tokio::spawn(async move {
+            stdin.write_all(b"more").await.unwrap();
+            stdin.shutdown().await.unwrap();
+            stdin
+        });
+        tokio::task::yield_now().await;
+        assert!(frames(&mut wire).is_empty());
+        credit.grant(2);
+        credit.grant(2);
+        let stdin = more.await.unwrap();
+        let f = frames(&mut wire);
+        let data: Vec<u8> = f
+            .iter()
+            .filter(|(k, _, _)| *k == kind::STDIN)
+            .flat_map(|(_, _, p)| p.clone())
+            .collect();
+        assert_eq!(data, b"more");
+        assert_eq!(f.last().map(|x| x.0), Some(kind::STDIN_CLOSE));
+        drop(stdin);
+        assert!(frames(&mut wire).is_empty(), "closed twice");
+        credit.close();
+        let (tx, _wire) = mpsc::unbounded_channel();
+        let mut s = Stdin::new(6, tx, credit);
+        assert_eq!(
+            s.write(b"x").await.unwrap_err().kind(),
+            std::io::ErrorKind::BrokenPipe
+        );
+    }
+}
