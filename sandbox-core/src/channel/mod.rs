@@ -95,7 +95,7 @@ impl Channel {
                     sandbox = %self.name,
                     %reason,
                     "the sandbox's exec helper is unavailable; using the engine's exec (slower). \
-                     Recreate the sandbox (run with recreate) to get the helper"
+                     Sandboxes get the helper when created: `docksandbox rm` it and run again"
                 );
                 *state = State::Off;
                 Ok(None)
