@@ -29,7 +29,9 @@ const BATCH: usize = 256 * 1024;
 /// Why a connection could not be opened.
 #[derive(Debug)]
 pub(crate) enum OpenError {
-    /// The helper is not there or refuses us: use the engine's exec.
+    /// The sandbox has no helper (made before docksandbox had one): use the engine's exec.
+    Missing(String),
+    /// The helper is there but cannot serve us (refused, broken, forbidden): use the engine's exec.
     Unavailable(String),
     /// The engine failed (sandbox stopped, engine gone): the caller gets this error.
     Failed(Error),
@@ -59,6 +61,12 @@ struct Slot {
     stdin_credit: Arc<StdinCredit>,
     done: watch::Sender<bool>,
     command: String,
+}
+
+/// Whether the engine's answer says the helper file does not exist.
+fn missing(said: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(said).to_ascii_lowercase();
+    text.contains(crate::helper::PATH) && text.contains("no such file")
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -109,6 +117,12 @@ impl Connection {
                         match dec.next_frame() {
                             Ok(Some(f)) => return Ok(f),
                             Ok(None) => {}
+                            Err(_) if missing(&said) => {
+                                return Err(OpenError::Missing(format!(
+                                    "no {} in the sandbox",
+                                    crate::helper::PATH
+                                )))
+                            }
                             Err(_) => {
                                 return Err(OpenError::Unavailable(format!(
                                     "`{} serve` answered {:?}",
@@ -120,11 +134,16 @@ impl Connection {
                     }
                     Some(Ok(ExecEvent::Stderr(b))) => said.extend_from_slice(&b),
                     Some(Ok(ExecEvent::Exit(code))) => {
-                        return Err(OpenError::Unavailable(format!(
+                        let reason = format!(
                             "`{} serve` exited with code {code}: {}",
                             crate::helper::PATH,
                             lossy(&said)
-                        )))
+                        );
+                        return Err(if missing(&said) {
+                            OpenError::Missing(reason)
+                        } else {
+                            OpenError::Unavailable(reason)
+                        });
                     }
                     Some(Err(e)) => return Err(OpenError::Failed(e)),
                     None => return Err(OpenError::Unavailable("the helper's output ended".into())),
@@ -371,4 +390,15 @@ async fn write_loop(
     }
     // Every handle and process is gone: closing stdin ends the helper, which kills what is left.
     let _ = stdin.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_helper_is_told_apart_from_a_broken_one() {
+        let engine = br#"OCI runtime exec failed: exec failed: unable to start container process: exec: "/mnt/docksandbox/execd": stat /mnt/docksandbox/execd: no such file or directory: unknown"#;
+        assert!(super::missing(engine));
+        assert!(!super::missing(b"exec format error"));
+        assert!(!super::missing(b"/lib/ld-musl: no such file or directory"));
+    }
 }

@@ -90,6 +90,17 @@ impl Channel {
                 *state = State::Up(c.clone());
                 Ok(Some(c))
             }
+            Err(OpenError::Missing(reason)) => {
+                // Sandboxes made by an older docksandbox: expected, so not a warning.
+                tracing::info!(
+                    sandbox = %self.name,
+                    %reason,
+                    "this sandbox has no exec helper; using the engine's exec (slower). \
+                     Sandboxes get the helper when created: `docksandbox rm` it and run again"
+                );
+                *state = State::Off;
+                Ok(None)
+            }
             Err(OpenError::Unavailable(reason)) => {
                 tracing::warn!(
                     sandbox = %self.name,
