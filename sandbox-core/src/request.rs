@@ -114,6 +114,13 @@ impl RunRequest {
 
     /// The builder this request describes (validation happens on `build`/`run`).
     pub fn builder(&self) -> Result<SandboxBuilder> {
+        // An empty path (`-w "$UNSET"`) is a mistake, not the current directory.
+        if self.workspace.as_deref() == Some("") {
+            return Err(Error::invalid(
+                "workspace",
+                "is empty; give the project directory (or leave it unset for the current directory)",
+            ));
+        }
         let ws = crate::validate::absolutize(self.workspace.as_deref().unwrap_or("."))?;
         let mut b = SandboxBuilder::default()
             .workspace(ws)

@@ -121,6 +121,15 @@ impl Client {
     async fn create(&self, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
         let resolved = spec.resolved();
         let config = self.container_config(&resolved)?;
+        let key = labels::key(&resolved.workspace, &resolved.agent.name);
+        // A name held by another container is refused before anything (a volume) is made.
+        match self.backend().inspect(&config.name).await {
+            Ok(d) if d.summary.labels.get(labels::KEY) != Some(&key) => {
+                return Err(Error::NameInUse { name: config.name })
+            }
+            Ok(_) | Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
         if let Some(t) = crate::Template::for_image(&config.image) {
             let mut opts = crate::TemplateBuildOptions::from_env();
             if let Some(ca) = &resolved.ca_bundle {
@@ -142,7 +151,6 @@ impl Client {
                 .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
                 .await?;
         }
-        let key = labels::key(&resolved.workspace, &resolved.agent.name);
         let mut backoff = Duration::from_millis(5);
         let mut pulled = false;
         for _attempt in 0..40 {

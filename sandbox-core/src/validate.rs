@@ -33,6 +33,9 @@ pub const SYSTEM_PATHS: &[&str] = &[
     "/usr",
     "/var/run",
     "/var/lib/docker",
+    "/var/lib/containerd",
+    // cron and at spools: a writable mount is code execution on the host.
+    "/var/spool",
 ];
 
 /// Directories that may be neither a workspace nor a mount, but whose subdirectories may.
@@ -40,17 +43,33 @@ pub const SHARED_DIRS: &[&str] = &[
     "/home", "/root", "/tmp", "/var/tmp", "/var", "/var/lib", "/mnt", "/media", "/opt", "/srv",
 ];
 
-/// Home-relative directories holding host secrets: never mounted through the generic options.
+/// Home-relative paths holding host secrets, or run by the host's shells and git (writing them
+/// is code execution on the host): never mounted through the generic options, nor anything
+/// inside them. They are recognized wherever they appear in a path, not only under `HOME`: the
+/// homes of other users, and backups of a home, hold the same secrets.
 pub const SECRET_HOME_DIRS: &[&str] = &[
     ".ssh",
     ".aws",
+    ".azure",
     ".docker",
     ".gnupg",
     ".kube",
+    ".password-store",
     ".config/gcloud",
+    ".config/gh",
+    ".netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".gitconfig",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
 ];
 
-/// The host's home directory (canonicalized), if `HOME` is set.
 /// The host's home directory (canonicalized): `HOME`, else this user's entry in /etc/passwd,
 /// so a process started without `HOME` (a service, cron) still protects it.
 pub(crate) fn host_home() -> Option<PathBuf> {
@@ -59,6 +78,38 @@ pub(crate) fn host_home() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(passwd_home)?;
     Some(std::fs::canonicalize(&p).unwrap_or(p))
+}
+
+/// The home /etc/passwd gives this user (canonicalized, read once): protected even when `HOME`
+/// points elsewhere (`sudo -E`, services, a test's fake home).
+fn passwd_home_cached() -> Option<&'static Path> {
+    static HOME: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| passwd_home().map(|p| std::fs::canonicalize(&p).unwrap_or(p)))
+        .as_deref()
+}
+
+/// The engine sockets a mount must not expose: `DOCKER_HOST`'s (when a local socket) and the
+/// default one, canonicalized.
+fn engine_sockets() -> Vec<PathBuf> {
+    let mut v = vec![PathBuf::from("/var/run/docker.sock")];
+    if let Some(h) = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()) {
+        if let Some(p) = h
+            .strip_prefix("unix://")
+            .or(h.starts_with('/').then_some(h.as_str()))
+        {
+            v.push(PathBuf::from(p));
+        }
+    }
+    v.into_iter()
+        .map(|p| std::fs::canonicalize(&p).unwrap_or_else(|_| normalize_lexically(&p)))
+        .collect()
+}
+
+/// Whether `p` has the components of `rel` (e.g. `.config/gcloud`) in a row, anywhere.
+fn has_components(p: &Path, rel: &str) -> bool {
+    let want: Vec<&std::ffi::OsStr> = Path::new(rel).iter().collect();
+    let have: Vec<&std::ffi::OsStr> = p.iter().collect();
+    have.windows(want.len()).any(|w| w == want.as_slice())
 }
 
 /// The home directory /etc/passwd gives the current user (uid read from /proc/self).
@@ -164,7 +215,7 @@ fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
             ));
         }
     }
-    if let Some(home) = home {
+    for home in home.into_iter().chain(passwd_home_cached()) {
         if home.starts_with(p) {
             return Err(Error::invalid(
                 field,
@@ -174,17 +225,13 @@ fn placement_rules(p: &Path, field: &str, home: Option<&Path>) -> Result<()> {
                 ),
             ));
         }
-        for secret in SECRET_HOME_DIRS {
-            let dir = home.join(secret);
-            if is_within(p, &dir) {
-                return Err(Error::invalid(
-                    field,
-                    format!(
-                        "{} holds host secrets (~/{secret}) and is never mounted",
-                        p.display()
-                    ),
-                ));
-            }
+    }
+    for home in home.into_iter().chain(passwd_home_cached()) {
+        if let Some(secret) = SECRET_HOME_DIRS
+            .iter()
+            .find(|s| is_within(p, &home.join(s)))
+        {
+            return Err(secret_error(p, field, secret));
         }
     }
     for shared in SHARED_DIRS {
@@ -218,7 +265,42 @@ pub(crate) fn shared_config_source(p: &Path, home: &Path) -> Result<PathBuf> {
         ));
     }
     placement_rules(&canon, field, Some(home))?;
+    host_rules(&canon, field)?;
     Ok(canon)
+}
+
+fn secret_error(p: &Path, field: &str, secret: &str) -> Error {
+    Error::invalid(
+        field,
+        format!(
+            "{} holds host secrets or login scripts ({secret}) and is never mounted",
+            p.display()
+        ),
+    )
+}
+
+/// The rules for host paths only (a container path named `.ssh` exposes nothing of the host):
+/// no secret or login file of any home (another user's, a backup of one), and no directory
+/// holding the engine's socket, which hands the agent the engine like the socket itself.
+fn host_rules(p: &Path, field: &str) -> Result<()> {
+    if let Some(secret) = SECRET_HOME_DIRS.iter().find(|s| has_components(p, s)) {
+        return Err(secret_error(p, field, secret));
+    }
+    engine_socket_rule(p, field)
+}
+
+fn engine_socket_rule(p: &Path, field: &str) -> Result<()> {
+    match engine_sockets().into_iter().find(|s| s.starts_with(p)) {
+        Some(s) => Err(Error::invalid(
+            field,
+            format!(
+                "{} holds the Docker engine's socket ({}), which gives control of the host; mount a directory without it (the socket itself only through mount_docker_socket, --mount-docker-socket)",
+                p.display(),
+                s.display()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Validates and canonicalizes a workspace directory.
@@ -238,6 +320,7 @@ pub(crate) fn workspace(p: &Path, home: Option<&Path>) -> Result<PathBuf> {
         ));
     }
     placement_rules(&canon, "workspace", home)?;
+    host_rules(&canon, "workspace")?;
     Ok(canon)
 }
 
@@ -268,6 +351,7 @@ pub(crate) fn mount(m: &Mount, i: usize, home: Option<&Path>) -> Result<Mount> {
     let host = std::fs::canonicalize(&m.host)?;
     raw_checks(&host, &hf)?;
     placement_rules(&host, &hf, home)?;
+    host_rules(&host, &hf)?;
     let container = normalize_lexically(&m.container);
     placement_rules(&container, &cf, home)?;
     if is_within(&container, Path::new(crate::labels::INTERNAL_DIR)) {
@@ -373,10 +457,22 @@ pub(crate) fn label(k: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-/// Validates agent arguments (NUL cannot pass through exec).
+/// Longest single argument the kernel passes to a program (`MAX_ARG_STRLEN`, NUL included).
+pub(crate) const ARG_MAX_BYTES: usize = 128 * 1024 - 1;
+
+/// Validates agent arguments (NUL cannot pass through exec; the kernel refuses longer ones).
 pub(crate) fn args(args: &[String]) -> Result<()> {
     if args.iter().any(|a| a.contains('\0')) {
         return Err(Error::invalid("args", "an argument contains a NUL byte"));
+    }
+    if let Some(a) = args.iter().find(|a| a.len() > ARG_MAX_BYTES) {
+        return Err(Error::invalid(
+            "args",
+            format!(
+                "an argument is {} bytes; the kernel passes at most 128 KiB per argument (pass large input on stdin or in a workspace file)",
+                a.len()
+            ),
+        ));
     }
     Ok(())
 }

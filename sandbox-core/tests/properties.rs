@@ -979,12 +979,16 @@ proptest! {
     }
 
     /// Any ordinary subdirectory of a tempdir is a fine workspace and mount source, whatever its
-    /// name (`etc`, `.ssh`, `proc`, unicode …): rules apply to real locations, not to names.
+    /// name (`etc`, `proc`, unicode …): rules apply to real locations, not to names — except the
+    /// names of secrets and login files (`.ssh`, `.netrc` …), refused in any home.
     #[test]
     fn any_tempdir_subdirectory_is_accepted(
         names in vec("[^/\\x00\\n\\r]{1,20}", 1..4),
     ) {
         prop_assume!(names.iter().all(|n| n != "." && n != ".."));
+        prop_assume!(names.iter().all(|n| {
+            !SECRET_HOME_DIRS.iter().any(|s| s.split('/').next() == Some(n.as_str()))
+        }));
         let (_guard, tmp) = tempdir();
         let dir = names.iter().fold(tmp.clone(), |p, n| p.join(n));
         std::fs::create_dir_all(&dir).expect("create the look-alike");
@@ -1073,8 +1077,10 @@ fn harmless_look_alikes_are_accepted() {
     let (_guard, tmp) = tempdir();
     let look_alikes = [
         ".sshx",
-        ".ssh",
-        ".aws",
+        // Not `.ssh` or `.aws`: a secret directory is refused wherever it is (another user's
+        // home, a backup of one), not only under HOME.
+        "ssh",
+        ".aws-backup",
         "etc",
         "usr",
         "usr/lib",
