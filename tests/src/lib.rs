@@ -138,3 +138,26 @@ macro_rules! env_or_skip {
         }
     };
 }
+
+/// The `docksandbox` CLI binary of this workspace, with a generous timeout (a hang fails the
+/// test instead of blocking it). Built by `cargo test --workspace` (scripts/test.sh); when a
+/// single test binary is run alone, build it first: `cargo build -p docksandbox-cli`.
+pub fn cli() -> assert_cmd::Command {
+    // Test binaries live in target/<profile>/deps; the CLI in target/<profile>.
+    let path = std::env::var_os("DOCKSANDBOX_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().expect("test binary path");
+            let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+            profile_dir.join("docksandbox")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: build the CLI first (`cargo build -p docksandbox-cli`)",
+        path.display()
+    );
+    let mut c = assert_cmd::Command::new(path);
+    c.timeout(std::time::Duration::from_secs(240));
+    c.env_remove("RUST_LOG");
+    c
+}
