@@ -82,14 +82,18 @@ pub struct RunRequest {
 /// assert!(docksandbox::parse_pair("NOEQ", "env").is_err());
 /// ```
 pub fn parse_pair(pair: &str, field: &str) -> Result<(String, String)> {
-    let (k, v) = pair.split_once('=').ok_or_else(|| {
-        Error::invalid(field, format!("`{}` is not KEY=VALUE", pair.escape_debug()))
-    })?;
+    // An environment entry may be a secret passed without its name (`-e "$API_KEY"`): errors
+    // describe it without echoing it.
+    let shown = if field.contains("env") {
+        format!("an entry of {} bytes (not shown)", pair.len())
+    } else {
+        format!("`{}`", pair.escape_debug())
+    };
+    let (k, v) = pair
+        .split_once('=')
+        .ok_or_else(|| Error::invalid(field, format!("{shown} is not KEY=VALUE")))?;
     if k.is_empty() {
-        return Err(Error::invalid(
-            field,
-            format!("`{}` has an empty name", pair.escape_debug()),
-        ));
+        return Err(Error::invalid(field, format!("{shown} has an empty name")));
     }
     Ok((k.to_string(), v.to_string()))
 }

@@ -71,6 +71,10 @@ impl Client {
         let stored = labels::decode(stored_labels)?;
         match crate::drift::reconcile(requested, &stored) {
             Ok(_effective) => {
+                if status != SandboxStatus::Running {
+                    // Stopped, killed, or its engine restarted: say so, then bring it back.
+                    tracing::info!("sandbox `{name}` was {status}; starting it again");
+                }
                 match status {
                     SandboxStatus::Running => {}
                     SandboxStatus::Paused => self.backend().unpause(&id).await?,
