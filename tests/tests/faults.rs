@@ -1,6 +1,6 @@
 //! Injected faults against real engines: a daemon restarted or down, containers killed or
-//! removed behind docksandbox's back, `rm` keeping what is the user's, secrets kept out of
-//! everything printed or stored.
+//! removed behind docksandbox's back, a workspace swapped for a symlink while `run` uses it,
+//! `rm` keeping what is the user's, secrets kept out of everything printed or stored.
 //!
 //! The main engine is shared (other test runs, other people): it is never stopped here. The
 //! restart and daemon-down faults start a private `dockerd` (its own network namespace, data
@@ -681,4 +681,62 @@ async fn a_planted_secret_appears_in_no_listing_label_log_or_error() {
         ]);
         assert_eq!(code, Some(0), "{text}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workspace_swapped_for_a_symlink_during_run_never_mounts_what_was_not_validated() {
+    let env = env_or_skip!();
+    let ws = env.workspace("swapped");
+    let decoy = env.workspace("decoy");
+    std::fs::write(ws.join("REAL"), "").unwrap();
+    std::fs::write(decoy.join("DECOY"), "").unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Flips `ws` between the real directory and a symlink to the decoy, as fast as it can.
+    let flipper = {
+        let (ws, decoy, stop) = (ws.clone(), decoy.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let real = ws.with_extension("real");
+            let link = ws.with_extension("link");
+            let mut flips = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::rename(&ws, &real).unwrap();
+                std::os::unix::fs::symlink(&decoy, &link).unwrap();
+                std::fs::rename(&link, &ws).unwrap();
+                std::thread::yield_now();
+                std::fs::rename(&ws, &link).unwrap();
+                std::fs::remove_file(&link).unwrap();
+                std::fs::rename(&real, &ws).unwrap();
+                flips += 1;
+            }
+            flips
+        })
+    };
+    let (mut ok, mut refused, mut mismatch) = (0, 0, 0);
+    for _ in 0..30 {
+        match env.builder(&ws).run().await {
+            Ok(sb) => {
+                ok += 1;
+                let w = sb.workspace().to_path_buf();
+                let out = sb.exec(["ls", "-a", w.to_str().unwrap()]).await.unwrap();
+                let listing = out.stdout_str();
+                let expect = if w == ws { "REAL" } else { "DECOY" };
+                assert!(
+                    listing.contains(expect) && listing.lines().count() == 3,
+                    "workspace {} validated, but the sandbox sees: {listing}",
+                    w.display()
+                );
+                sb.remove_with(true).await.unwrap();
+            }
+            Err(Error::MountMismatch { .. }) => mismatch += 1,
+            Err(e) if e.kind() == ErrorKind::InvalidSpec => refused += 1,
+            Err(e) => panic!("unexpected: {e:?}"),
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let flips = flipper.join().unwrap();
+    eprintln!(
+        "swap race: {flips} flips; {ok} runs, {refused} refused, {mismatch} mount mismatches"
+    );
+    // A mismatch removed its container; every successful run was removed above.
+    assert!(env.containers().is_empty(), "{:?}", env.containers());
 }
