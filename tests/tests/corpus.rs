@@ -93,6 +93,8 @@ struct Case {
     agent: Option<String>,
     command: Option<Vec<String>>,
     mount_docker_socket: Option<bool>,
+    ca_bundle: Option<String>,
+    share_agent_config: Option<bool>,
 }
 
 /// The fixture tree the placeholders point into.
@@ -250,6 +252,22 @@ fn make_fixtures(run_id: &str) -> Fixtures {
         std::fs::write(home.join(f), "secret").unwrap();
     }
     std::fs::write(tmp.join("data.txt"), "data").unwrap();
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    mkdir(&tmp.join("pem"));
+    std::fs::write(tmp.join("pem/ca.pem"), CERT).unwrap();
+    std::fs::write(
+        tmp.join("pem/cert-and-key.pem"),
+        format!("{CERT}-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n"),
+    )
+    .unwrap();
+    let huge = std::fs::File::create(tmp.join("pem/huge.pem")).unwrap();
+    huge.set_len((8 << 20) + 1).unwrap();
+    // Agent settings shared read-only (--share-agent-config) that lead to secrets.
+    mkdir(&home.join(".claude"));
+    symlink(home.join(".ssh/id_rsa"), home.join(".claude/settings.json")).unwrap();
+    let sharer = tmp.join("users/sharer/.claude");
+    mkdir(&sharer);
+    symlink(tmp.join("users/bob/.ssh"), sharer.join("commands")).unwrap();
     std::fs::write(tmp.join("file.txt"), "file").unwrap();
     drop(std::os::unix::net::UnixListener::bind(tmp.join("sock")).unwrap());
     drop(std::os::unix::net::UnixListener::bind(tmp.join("engine/docker.sock")).unwrap());
@@ -280,6 +298,7 @@ fn make_fixtures(run_id: &str) -> Fixtures {
         ("to-ws", tmp.join("ws")),
         ("to-data", tmp.join("data")),
         ("rel-ws", PathBuf::from("../ws")),
+        ("to-key", tmp.join("pem/cert-and-key.pem")),
     ] {
         symlink(target, l.join(name)).unwrap();
     }
@@ -513,6 +532,8 @@ impl Case {
             network: self.network.clone(),
             labels: self.labels.clone(),
             label_pairs: self.label_pairs.clone(),
+            ca_bundle: self.ca_bundle.as_deref().map(|c| fx.text(c)),
+            share_agent_config: self.share_agent_config,
         };
         let mut b = req.builder()?;
         if raw {
@@ -583,6 +604,14 @@ impl Case {
         if self.mount_docker_socket == Some(true) {
             a.push("--mount-docker-socket".into());
         }
+        if self.share_agent_config == Some(true) {
+            a.push("--share-agent-config".into());
+        }
+        opt(
+            &mut a,
+            "ca-bundle",
+            self.ca_bundle.as_deref().map(|c| fx.text(c)),
+        );
         a.push(self.agent.clone().unwrap_or_else(|| "shell".into()).into());
         a
     }
