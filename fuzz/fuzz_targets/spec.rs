@@ -48,7 +48,14 @@ fn fixtures() -> &'static Fixtures {
         ] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
-        for d in [".ssh", ".aws", ".docker", ".gnupg", ".config/gcloud", "project"] {
+        for d in [
+            ".ssh",
+            ".aws",
+            ".docker",
+            ".gnupg",
+            ".config/gcloud",
+            "project",
+        ] {
             std::fs::create_dir_all(home.join(d)).unwrap();
         }
         for f in [".ssh/id_rsa", ".netrc", ".bashrc", ".gitconfig"] {
@@ -146,9 +153,60 @@ const PREFIXES: &[&str] = &[
     "@REALHOME",
 ];
 
+/// Path pieces the fuzzer composes after a prefix: separators, dot forms, names of secrets,
+/// fixtures and system directories, and bytes the rules care about.
+const PIECES: &[&[u8]] = &[
+    b"/",
+    b"/",
+    b"//",
+    b"..",
+    b".",
+    b".ssh",
+    b".aws",
+    b".docker",
+    b".gnupg",
+    b".netrc",
+    b".bashrc",
+    b".gitconfig",
+    b".config",
+    b"gcloud",
+    b"gh",
+    b".ssh-notes",
+    b"etc",
+    b"usr",
+    b"proc",
+    b"self",
+    b"root",
+    b"run",
+    b"var",
+    b"spool",
+    b"users",
+    b"bob",
+    b"me",
+    b"home",
+    b"ws",
+    b"data",
+    b"engine",
+    b"docker.sock",
+    b"sock",
+    b"links",
+    b"to-etc",
+    b"to-ssh",
+    b"up",
+    b"loop",
+    b":",
+    b",",
+    b" ",
+    b"\n",
+    b"\0",
+    b"\xff",
+    b"x",
+];
+
 #[derive(Debug, Arbitrary)]
 struct FuzzPath {
     prefix: u8,
+    pieces: Vec<u8>,
     tail: Vec<u8>,
 }
 
@@ -160,6 +218,9 @@ impl FuzzPath {
             .replace("@REALHOME", &fx.real_home.to_string_lossy())
             .replace("@HOME", &fx.home.to_string_lossy())
             .into_bytes();
+        for &i in &self.pieces {
+            b.extend_from_slice(PIECES[i as usize % PIECES.len()]);
+        }
         b.extend_from_slice(&self.tail);
         b
     }
@@ -173,39 +234,62 @@ impl FuzzPath {
     }
 }
 
+/// The parts of a request, with paths on the fixture tree.
 #[derive(Debug, Arbitrary)]
-enum Input {
-    /// A `RunRequest` as JSON (what the Python and Node wrappers send).
-    RequestJson(String),
-    /// A stored `SandboxSpec` as JSON (what labels hold), then validated.
-    SpecJson(String),
-    /// A request built from parts, on fixture paths.
-    Parts {
-        workspace: Option<FuzzPath>,
-        raw_workspace: bool,
-        volumes: Vec<(FuzzPath, Option<FuzzPath>, u8)>,
-        mounts: Vec<(FuzzPath, FuzzPath, bool)>,
-        env_pairs: Vec<String>,
-        name: Option<String>,
-        memory: Option<String>,
-        cpus: Option<f64>,
-        pids: Option<i64>,
-        network: Option<String>,
-        agent: Option<String>,
-        command: Option<Vec<String>>,
-    },
+struct Parts {
+    raw_workspace: bool,
+    volumes: Vec<(FuzzPath, Option<FuzzPath>, u8)>,
+    env_pairs: Vec<String>,
+    name: Option<String>,
+    memory: Option<String>,
+    cpus: Option<f64>,
+    pids: Option<i64>,
+    network: Option<u8>,
+    agent: u8,
+    command: Option<Vec<String>>,
+}
+
+/// Every input exercises the path rules directly (a spec built by hand), then, when present,
+/// the wrappers' request and the JSON a binding or a label holds.
+#[derive(Debug, Arbitrary)]
+struct Input {
+    workspace: FuzzPath,
+    mounts: Vec<(FuzzPath, FuzzPath, bool)>,
+    request: Option<Parts>,
+    /// `(true, s)`: `s` as a `RunRequest`; `(false, s)`: as a stored `SandboxSpec`.
+    json: Option<(bool, String)>,
 }
 
 // ---- the oracle ---------------------------------------------------------------------------
 
 const NEVER_WITHIN: &[&str] = &[
-    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr",
-    "/var/run", "/var/lib/docker", "/var/spool",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/var/run",
+    "/var/lib/docker",
+    "/var/spool",
 ];
 const NEVER_ITSELF: &[&str] = &[
     "/", "/home", "/root", "/tmp", "/var", "/var/lib", "/var/tmp", "/mnt", "/media", "/opt", "/srv",
 ];
-const SECRET: &[&str] = &[".ssh", ".aws", ".docker", ".gnupg", ".netrc", ".bashrc", ".gitconfig"];
+const SECRET: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".docker",
+    ".gnupg",
+    ".netrc",
+    ".bashrc",
+    ".gitconfig",
+];
 
 fn host_danger(p: &Path, fx: &Fixtures) -> Option<String> {
     let real = std::fs::canonicalize(p).ok();
@@ -244,14 +328,20 @@ fn host_danger(p: &Path, fx: &Fixtures) -> Option<String> {
 
 fn check_spec(spec: &SandboxSpec, fx: &Fixtures) {
     if let Some(why) = host_danger(&spec.workspace, fx) {
-        panic!("dangerous workspace accepted: {} ({why})", spec.workspace.display());
+        panic!(
+            "dangerous workspace accepted: {} ({why})",
+            spec.workspace.display()
+        );
     }
     if !spec.workspace.is_dir() {
         panic!("workspace is not a directory: {}", spec.workspace.display());
     }
     for m in &spec.mounts {
         if let Some(why) = host_danger(&m.host, fx) {
-            panic!("dangerous mount source accepted: {} ({why})", m.host.display());
+            panic!(
+                "dangerous mount source accepted: {} ({why})",
+                m.host.display()
+            );
         }
         let c = &m.container;
         if !c.is_absolute()
@@ -275,91 +365,115 @@ fn check<T>(r: docksandbox::Result<T>) -> Option<T> {
     }
 }
 
-fuzz_target!(|input: Input| {
-    let fx = fixtures();
-    match input {
-        Input::RequestJson(s) => {
-            if let Ok(req) = serde_json::from_str::<RunRequest>(&s) {
-                if let Some(spec) = check(req.builder().and_then(|b| b.build())) {
-                    check_spec(&spec, fx);
-                }
-            }
+/// Existing dangerous places are a sparse set that coverage does not lead to: the first few
+/// pieces of the workspace are tried after every prefix, so finding a dangerous suffix for
+/// one prefix is enough.
+fn every_prefix(input: &Input, fx: &Fixtures) {
+    let pieces: Vec<u8> = input.workspace.pieces.iter().take(4).copied().collect();
+    for prefix in 0..PREFIXES.len() as u8 {
+        let p = FuzzPath {
+            prefix,
+            pieces: pieces.clone(),
+            tail: Vec::new(),
+        };
+        if let Some(spec) = check(SandboxSpec::new(p.path(fx), Shell).validate()) {
+            check_spec(&spec, fx);
         }
-        Input::SpecJson(s) => {
-            if let Ok(spec) = serde_json::from_str::<SandboxSpec>(&s) {
-                if let Some(spec) = check(spec.validate()) {
-                    check_spec(&spec, fx);
-                    // Validation is idempotent.
-                    assert_eq!(spec.clone().validate().ok().as_ref(), Some(&spec));
-                }
+    }
+}
+
+fn hand_built(input: &Input, fx: &Fixtures) {
+    let mut spec = SandboxSpec::new(input.workspace.path(fx), Shell);
+    for (h, c, ro) in &input.mounts {
+        let m = Mount::new(h.path(fx), c.path(fx));
+        spec.mounts.push(if *ro {
+            Mount {
+                read_only: true,
+                ..m
             }
-        }
-        Input::Parts {
-            workspace,
-            raw_workspace,
-            volumes,
-            mounts,
-            env_pairs,
-            name,
-            memory,
-            cpus,
-            pids,
-            network,
-            agent,
-            command,
-        } => {
-            let volumes: Vec<String> = volumes
-                .iter()
-                .map(|(h, c, ro)| {
-                    let mut v = h.text(fx);
-                    if let Some(c) = c {
-                        v = format!("{v}:{}", c.text(fx));
-                    }
-                    match ro % 4 {
-                        1 => v + ":ro",
-                        2 => v + ":rw",
-                        _ => v,
-                    }
-                })
-                .collect();
-            for v in &volumes {
-                let _ = check(Mount::parse(v));
+        } else {
+            m
+        });
+    }
+    if let Some(spec) = check(spec.validate()) {
+        check_spec(&spec, fx);
+        // Validation is idempotent.
+        assert_eq!(spec.clone().validate().ok().as_ref(), Some(&spec));
+    }
+}
+
+fn request(input: &Input, parts: &Parts, fx: &Fixtures) {
+    const AGENTS: &[&str] = &["shell", "shell", "claude", "codex", "aider", "nope", ""];
+    const NETWORKS: &[&str] = &["bridge", "none", "host", ""];
+    let volumes: Vec<String> = parts
+        .volumes
+        .iter()
+        .map(|(h, c, ro)| {
+            let mut v = h.text(fx);
+            if let Some(c) = c {
+                v = format!("{v}:{}", c.text(fx));
             }
-            if let Some(m) = &memory {
-                let _ = check(docksandbox::parse_memory(m));
+            match ro % 4 {
+                1 => v + ":ro",
+                2 => v + ":rw",
+                _ => v,
             }
-            let req = RunRequest {
-                workspace: workspace.as_ref().map(|w| w.text(fx)),
-                agent: agent.unwrap_or_else(|| "shell".into()),
-                command,
-                env_pairs,
-                volumes,
-                name,
-                memory,
-                cpus,
-                pids_limit: pids,
-                network,
-                ..Default::default()
-            };
-            let Some(mut b) = check(req.builder()) else {
-                return;
-            };
-            if raw_workspace {
-                if let Some(w) = &workspace {
-                    b = b.workspace(w.path(fx));
-                }
-            }
-            for (h, c, ro) in &mounts {
-                let m = Mount::new(h.path(fx), c.path(fx));
-                b = b.mount(if *ro { Mount { read_only: true, ..m } } else { m });
-            }
-            if let Some(spec) = check(b.build()) {
+        })
+        .collect();
+    for v in &volumes {
+        let _ = check(Mount::parse(v));
+    }
+    if let Some(m) = &parts.memory {
+        let _ = check(docksandbox::parse_memory(m));
+    }
+    let req = RunRequest {
+        workspace: Some(input.workspace.text(fx)),
+        agent: AGENTS[parts.agent as usize % AGENTS.len()].to_string(),
+        command: parts.command.clone(),
+        env_pairs: parts.env_pairs.clone(),
+        volumes,
+        name: parts.name.clone(),
+        memory: parts.memory.clone(),
+        cpus: parts.cpus,
+        pids_limit: parts.pids,
+        network: parts
+            .network
+            .map(|n| NETWORKS[n as usize % NETWORKS.len()].to_string()),
+        ..Default::default()
+    };
+    let Some(mut b) = check(req.builder()) else {
+        return;
+    };
+    if parts.raw_workspace {
+        b = b.workspace(input.workspace.path(fx));
+    }
+    if let Some(spec) = check(b.build()) {
+        check_spec(&spec, fx);
+    }
+}
+
+fn json(as_request: bool, s: &str, fx: &Fixtures) {
+    if as_request {
+        if let Ok(req) = serde_json::from_str::<RunRequest>(s) {
+            if let Some(spec) = check(req.builder().and_then(|b| b.build())) {
                 check_spec(&spec, fx);
             }
-            // A spec built by hand validates the same way.
-            if let Some(w) = &workspace {
-                let _ = check(SandboxSpec::new(w.path(fx), Shell).validate());
-            }
         }
+    } else if let Ok(spec) = serde_json::from_str::<SandboxSpec>(s) {
+        if let Some(spec) = check(spec.validate()) {
+            check_spec(&spec, fx);
+        }
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let fx = fixtures();
+    every_prefix(&input, fx);
+    hand_built(&input, fx);
+    if let Some(parts) = &input.request {
+        request(&input, parts, fx);
+    }
+    if let Some((as_request, s)) = &input.json {
+        json(*as_request, s, fx);
     }
 });
