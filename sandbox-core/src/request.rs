@@ -83,8 +83,11 @@ pub struct RunRequest {
 /// ```
 pub fn parse_pair(pair: &str, field: &str) -> Result<(String, String)> {
     // An environment entry may be a secret passed without its name (`-e "$API_KEY"`): errors
-    // describe it without echoing it.
-    let shown = if field.contains("env") {
+    // echo only what looks like a variable name (`NOEQ`), never a longer or odder word.
+    let name_like = pair.len() <= 24
+        && pair.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && pair.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let shown = if field.contains("env") && !name_like {
         format!("an entry of {} bytes (not shown)", pair.len())
     } else {
         format!("`{}`", pair.escape_debug())

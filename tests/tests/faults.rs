@@ -547,7 +547,9 @@ async fn a_planted_secret_appears_in_no_listing_label_log_or_error() {
     let token = format!("planted-token-{nonce}");
     let forwarded = format!("planted-forwarded-{nonce}");
     let changed = format!("sk-planted-changed-{nonce}");
-    let secrets = [&api_key, &token, &forwarded, &changed];
+    // Shaped like a GitHub token: a word an error could take for a variable name.
+    let gh_token = format!("ghp_{}", "A1b2".repeat(9));
+    let secrets = [&api_key, &token, &forwarded, &changed, &gh_token];
     let leaks = |what: &str, text: &str| {
         for s in secrets {
             assert!(!text.contains(s.as_str()), "{what} shows a secret: {text}");
@@ -658,9 +660,11 @@ async fn a_planted_secret_appears_in_no_listing_label_log_or_error() {
         ]);
         assert_eq!(code, Some(125), "{text}");
         // A secret given without its name is not echoed in the error.
-        let (code, text) = with(&["run", "-d", "-w", ws_arg, "-e", &api_key, "shell"]);
-        assert_eq!(code, Some(125), "{text}");
-        assert!(text.contains("not KEY=VALUE"), "{text}");
+        for alone in [&api_key, &gh_token] {
+            let (code, text) = with(&["run", "-d", "-w", ws_arg, "-e", alone, "shell"]);
+            assert_eq!(code, Some(125), "{text}");
+            assert!(text.contains("not KEY=VALUE"), "{text}");
+        }
         // Creating one with --debug logs requests: none carries a secret.
         let other = env.workspace(&format!("secrets-cli-{debug}"));
         let api_env = format!("ANTHROPIC_API_KEY={api_key}");
