@@ -32,6 +32,17 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static FX: OnceLock<Fixtures> = OnceLock::new();
     FX.get_or_init(|| {
+        // libFuzzer ends with exit(): remove the fixtures of fuzzers no longer running.
+        if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("docksandbox-fuzz-") {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
         let dir = std::env::temp_dir().join(format!("docksandbox-fuzz-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();

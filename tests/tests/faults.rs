@@ -467,7 +467,6 @@ async fn a_container_killed_or_removed_behind_our_back_is_revived_or_recreated()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rm_never_deletes_workspace_files_or_credentials_volumes() {
-    let env = env_or_skip!();
     let agent_name = format!("faultrm{}", std::process::id());
     let volume = docksandbox::credentials_volume(&agent_name);
     struct DropVolume(String);
@@ -476,7 +475,9 @@ async fn rm_never_deletes_workspace_files_or_credentials_volumes() {
             docker(&["volume", "rm", "-f", &self.0]);
         }
     }
+    // Declared before the env: dropped after it, once the last sandbox using it is gone.
     let _cleanup = DropVolume(volume.clone());
+    let env = env_or_skip!();
     let agent = Agent::custom(&agent_name, "sh").with_credential_paths([".login"]);
 
     for (i, via_cli) in [false, true].into_iter().enumerate() {
