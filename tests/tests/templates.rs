@@ -145,7 +145,7 @@ async fn dockerfile_builds_are_labelled_skipped_when_unchanged_and_rebuilt_when_
         &tag,
     ]);
     assert_eq!(version.trim(), docksandbox::VERSION);
-    docker(&["rmi", "-f", &tag]);
+    docker(&["rmi", "-f", &tag, &first.id, &changed.id]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
