@@ -6,18 +6,25 @@ mod common;
 
 use common::{assert_one_line_error, cli, show, stderr, stdout, TestEnv, BUSYBOX};
 
+/// `docksandbox run --label <test> --credentials none -w <ws>` on the agent's own template
+/// (append flags, AGENT, args).
+fn run_default(env: &TestEnv, ws: &std::path::Path) -> assert_cmd::Command {
+    let mut c = cli();
+    c.args([
+        "run",
+        "--label",
+        &env.label(),
+        "--credentials",
+        "none",
+        "-w",
+    ])
+    .arg(ws);
+    c
+}
+
 fn run_agent_version(env: &TestEnv, agent: &str) -> std::process::Output {
     let ws = env.workspace(&format!("{agent}-version"));
-    cli()
-        .args([
-            "run",
-            "--label",
-            &env.label(),
-            "--credentials",
-            "none",
-            "-w",
-        ])
-        .arg(&ws)
+    run_default(env, &ws)
         .args([agent, "--version"])
         .output()
         .unwrap()
@@ -120,19 +127,8 @@ fn share_agent_config_exposes_the_hosts_agent_settings_read_only_and_never_secre
     std::fs::write(home.join(".claude/.credentials.json"), "SECRET-TOKEN").unwrap();
     let ws = env.workspace("project");
     let run = |extra: &[&str]| {
-        let mut c = cli();
-        c.env("HOME", &home)
-            .args([
-                "run",
-                "--label",
-                &env.label(),
-                "--credentials",
-                "none",
-                "-w",
-            ])
-            .arg(&ws)
-            .args(extra)
-            .args(["-d", "claude"]);
+        let mut c = run_default(&env, &ws);
+        c.env("HOME", &home).args(extra).args(["-d", "claude"]);
         c.output().unwrap()
     };
     let out = run(&["--share-agent-config"]);
@@ -154,17 +150,8 @@ fn share_agent_config_exposes_the_hosts_agent_settings_read_only_and_never_secre
     std::fs::create_dir_all(home.join(".ssh")).unwrap();
     std::os::unix::fs::symlink(home.join(".ssh"), home.join(".claude/agents")).unwrap();
     let ws2 = env.workspace("project-two");
-    let out = cli()
+    let out = run_default(&env, &ws2)
         .env("HOME", &home)
-        .args([
-            "run",
-            "--label",
-            &env.label(),
-            "--credentials",
-            "none",
-            "-w",
-        ])
-        .arg(&ws2)
         .args(["--share-agent-config", "-d", "claude"])
         .output()
         .unwrap();

@@ -213,23 +213,17 @@ impl Client {
             ("Dockerfile", t.dockerfile().as_bytes()),
             (CONTEXT_CA, ca.unwrap_or_default()),
         ])?;
-        let id = self
-            .run_build(BuildRequest {
-                tag: t.image.clone(),
-                context: vec![context],
-                build_args,
-                labels,
-                no_cache: options.no_cache,
-            })
-            .await?;
-        Ok(BuiltTemplate {
-            image: t.image.clone(),
-            id,
-            built: true,
+        self.run_build(BuildRequest {
+            tag: t.image.clone(),
+            context: vec![context],
+            build_args,
+            labels,
+            no_cache: options.no_cache,
         })
+        .await
     }
 
-    async fn run_build(&self, request: BuildRequest) -> Result<String> {
+    async fn run_build(&self, request: BuildRequest) -> Result<BuiltTemplate> {
         let image = request.tag.clone();
         self.report(&Progress::Step {
             message: format!("building template {image}"),
@@ -239,7 +233,11 @@ impl Client {
         self.report(&Progress::Done {
             message: format!("built {image}"),
         });
-        Ok(id)
+        Ok(BuiltTemplate {
+            image,
+            id,
+            built: true,
+        })
     }
 
     /// The id of the image a template is built FROM, pulling it when missing.
@@ -324,20 +322,14 @@ impl Client {
             ),
         ]);
         let _guard = BUILD_LOCK.lock().await;
-        let id = self
-            .run_build(BuildRequest {
-                tag: build.tag.clone(),
-                context: vec![context],
-                build_args,
-                labels,
-                no_cache: options.no_cache,
-            })
-            .await?;
-        Ok(BuiltTemplate {
-            image: build.tag.clone(),
-            id,
-            built: true,
+        self.run_build(BuildRequest {
+            tag: build.tag.clone(),
+            context: vec![context],
+            build_args,
+            labels,
+            no_cache: options.no_cache,
         })
+        .await
     }
 }
 
