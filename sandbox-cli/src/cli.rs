@@ -312,7 +312,7 @@ pub enum TemplateCommand {
 )]
 pub struct TemplateBuildArgs {
     /// A built-in template (claude, codex, gemini, copilot, shell); with -f, the build context directory [default: .]
-    #[arg(value_name = "AGENT|DIR")]
+    #[arg(value_name = "AGENT|DIR", required_unless_present = "file")]
     pub target: Option<String>,
 
     /// Build this Dockerfile instead of a built-in template (needs -t)

@@ -46,7 +46,8 @@ async fn build(g: &Global, b: TemplateBuildArgs) -> Outcome {
                 .await?,
         ],
         _ => {
-            let name = b.target.as_deref().unwrap_or("shell");
+            // clap requires the name without -f.
+            let name = b.target.as_deref().unwrap_or_default();
             client.build_template(name, &opts).await?
         }
     };
