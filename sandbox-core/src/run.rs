@@ -164,6 +164,9 @@ impl Client {
                     self.pull(&config.image).await?;
                     continue;
                 }
+                Err(Error::Engine { message, .. }) if vanished_mount(&message) => {
+                    return Err(mount_vanished(&config.name, message));
+                }
                 other => other?,
             };
             let id = match created {
@@ -248,7 +251,15 @@ impl Client {
     }
 
     fn container_config(&self, spec: &SandboxSpec) -> Result<ContainerConfig> {
-        let meta = std::fs::metadata(&spec.workspace)?;
+        let meta = std::fs::metadata(&spec.workspace).map_err(|e| {
+            Error::invalid(
+                "workspace",
+                format!(
+                    "{}: {e} (it changed after validation)",
+                    spec.workspace.display()
+                ),
+            )
+        })?;
         let (uid, gid) = (meta.uid(), meta.gid());
         let home = setup::home_for(uid);
         let user = format!("{uid}:{gid}");
@@ -364,8 +375,23 @@ fn host_agent_config(spec: &SandboxSpec) -> Result<Vec<MountRequest>> {
     Ok(out)
 }
 
+/// The engine's words for a bind source that is not there (any more).
+fn vanished_mount(message: &str) -> bool {
+    message.contains("bind source path does not exist")
+        || (message.contains("error mounting") && message.contains("no such file or directory"))
+}
+
+/// A validated host path was moved away before the engine used it.
+fn mount_vanished(name: &str, message: String) -> Error {
+    Error::MountMismatch {
+        name: name.to_string(),
+        reason: format!("{message}: it changed after validation (or was removed); run again"),
+    }
+}
+
 fn start_error(name: &str, e: Error) -> Error {
     match e {
+        Error::Engine { message, .. } if vanished_mount(&message) => mount_vanished(name, message),
         Error::Engine { message, .. } => {
             let hint = if message.contains("/bin/sh") {
                 " (the template has no /bin/sh; docksandbox templates need a POSIX shell)"

@@ -9,7 +9,7 @@ use docksandbox::{
     BuildRequest, Claude, Codex, CredentialsMode, DockerfileBuild, Error, ErrorKind, Template,
     TemplateBuildOptions, TemplateState, CA_BUNDLE_TARGET,
 };
-use docksandbox_tests::{all_container_ids, docker, env_or_skip, BUSYBOX};
+use docksandbox_tests::{docker, env_or_skip, BUSYBOX};
 
 /// The version line an agent prints, through the core API (the agent's default template).
 async fn agent_version(env: &docksandbox_tests::TestEnv, agent: docksandbox::Agent) -> String {
@@ -239,7 +239,7 @@ async fn a_ca_bundle_is_mounted_with_the_variables_tools_read() {
     assert_ne!(out.exit_code, 0, "the bundle is read-only");
 
     // A "bundle" holding a private key is refused and nothing is created.
-    let before = all_container_ids();
+    let before = env.containers();
     let key = ws.join("key.pem");
     std::fs::write(
         &key,
@@ -250,7 +250,7 @@ async fn a_ca_bundle_is_mounted_with_the_variables_tools_read() {
     let err = env.builder(&ws2).ca_bundle(&key).run().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidSpec, "{err}");
     assert!(err.to_string().contains("not a certificate"), "{err}");
-    assert_eq!(all_container_ids(), before);
+    assert_eq!(env.containers(), before);
 }
 
 #[test]
