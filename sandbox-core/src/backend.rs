@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWrite;
 
 use crate::error::Result;
-use crate::spec::NetworkMode;
+use crate::model::network::NetworkMode;
 
 /// What a backend creates: one sandbox container, fully described.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,21 @@ pub enum MountKind {
     Volume,
     /// Anything else the engine reports.
     Other,
+}
+
+impl MountKind {
+    /// The kind's lowercase word (`bind`, `volume`, `other`): the serde form.
+    ///
+    /// ```
+    /// assert_eq!(docksandbox::MountKind::Bind.as_str(), "bind");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountKind::Bind => "bind",
+            MountKind::Volume => "volume",
+            MountKind::Other => "other",
+        }
+    }
 }
 
 /// One mount of a container, requested or as the engine made it.
@@ -144,13 +159,28 @@ impl SandboxStatus {
     }
 }
 
+impl SandboxStatus {
+    /// The status's lowercase word (`running`, `stopped`, …): the serde form, what `ls` shows.
+    ///
+    /// ```
+    /// assert_eq!(docksandbox::SandboxStatus::Running.as_str(), "running");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxStatus::Running => "running",
+            SandboxStatus::Stopped => "stopped",
+            SandboxStatus::Paused => "paused",
+            SandboxStatus::Restarting => "restarting",
+            SandboxStatus::Removing => "removing",
+            SandboxStatus::Dead => "dead",
+            SandboxStatus::Unknown => "unknown",
+        }
+    }
+}
+
 impl std::fmt::Display for SandboxStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        f.write_str(&s)
+        f.write_str(self.as_str())
     }
 }
 
@@ -224,7 +254,7 @@ impl std::fmt::Debug for ExecRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExecRequest")
             .field("cmd", &self.cmd)
-            .field("env", &crate::secrets::redact_env_pairs(&self.env))
+            .field("env", &crate::model::secrets::redact_env_pairs(&self.env))
             .field("workdir", &self.workdir)
             .field("user", &self.user)
             .field("tty", &self.tty)
@@ -337,10 +367,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         image: &str,
         progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
     ) -> Result<()>;
-    /// Creates a container; [`Created::NameTaken`] when the name exists, and
-    /// [`crate::Error::ImageNotFound`] when its image is not on the engine (nothing is pulled).
+    /// Creates a container; [`Created::NameTaken`] when the name exists,
+    /// [`crate::Error::ImageNotFound`] when its image is not on the engine (nothing is pulled),
+    /// and [`crate::Error::MountMismatch`] when a bind source does not exist.
     async fn create(&self, config: &ContainerConfig) -> Result<Created>;
-    /// Starts a container (no-op when running).
+    /// Starts a container (no-op when running). A bind source that vanished is
+    /// [`crate::Error::MountMismatch`]; an image that cannot run the entrypoint
+    /// [`crate::Error::StartFailed`] with the reason; both named by `id`.
     async fn start(&self, id: &str) -> Result<()>;
     /// Waits until the container's output holds `marker` (printed since `since`, RFC 3339)
     /// or the container exits (error, with its output).
@@ -389,4 +422,30 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// The engine's socket, when it can be mounted into a container.
     fn engine_socket(&self) -> Option<EngineSocket>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_word(v: impl Serialize) -> String {
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn words_are_the_serde_forms() {
+        use SandboxStatus::*;
+        for s in [
+            Running, Stopped, Paused, Restarting, Removing, Dead, Unknown,
+        ] {
+            assert_eq!(s.as_str(), serde_word(s));
+        }
+        for k in [MountKind::Bind, MountKind::Volume, MountKind::Other] {
+            assert_eq!(k.as_str(), serde_word(k));
+        }
+    }
 }

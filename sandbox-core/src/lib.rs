@@ -26,71 +26,60 @@
 //!
 //! The engine is reached through the [`Backend`] trait; [`DockerBackend`] implements it on bollard.
 
-mod agent;
+mod archive;
 mod backend;
-mod bootstrap;
-mod builder;
-mod ca_bundle;
 mod channel;
-mod client;
 mod docker;
-mod drift;
+mod engine;
 mod error;
-mod exec;
-mod files;
-mod git_identity;
-mod helper;
-mod info;
-mod labels;
-mod mount;
-mod naming;
+mod lifecycle;
+mod model;
 mod progress;
-mod request;
-mod resources;
-mod run;
+mod reuse;
 mod sandbox;
-mod secrets;
-mod setup;
-mod spec;
-mod template;
-mod template_build;
-mod validate;
+mod templates;
 
-pub use agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};
 pub use backend::{
     Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
     EngineSocket, ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, ImageDetails,
     MountKind, MountRequest, SandboxStatus, SecuritySettings,
 };
-pub use bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
-pub use builder::SandboxBuilder;
-pub use ca_bundle::CA_BUNDLE_TARGET;
 pub use channel::CHANNEL_ENV;
-pub use client::{Client, RunOptions};
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
 pub use error::{Error, ErrorKind, FieldChange, Result};
-pub use exec::{timeout_from_secs, ExecOptions, ExecOutput, ExecStream};
-pub use info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
-pub use mount::Mount;
-pub use naming::derive_name;
+pub use lifecycle::builder::SandboxBuilder;
+pub use lifecycle::client::Client;
+pub use lifecycle::request::RunRequest;
+pub use lifecycle::run::RunOptions;
+pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};
+pub use model::ca_bundle::CA_BUNDLE_ENV;
+pub use model::credentials::CredentialsMode;
+pub use model::key_value::parse_pair;
+pub use model::mount::Mount;
+pub use model::naming::{credentials_volume, derive_name};
+pub use model::network::NetworkMode;
+pub use model::paths::{CA_BUNDLE_TARGET, DOCKER_SOCKET_TARGET};
+pub use model::resources::{parse_memory, Resources};
+pub use model::secrets::is_secret_name;
+pub use model::spec::SandboxSpec;
+pub use model::validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};
 pub use progress::{Progress, ProgressFn};
-pub use request::{parse_pair, RunRequest};
-pub use resources::{parse_memory, Resources};
-pub use run::{credentials_volume, DOCKER_SOCKET_TARGET};
+pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
+pub use sandbox::exec_output::{ExecOutput, ExecStream};
+pub use sandbox::info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
 pub use sandbox::{Sandbox, TtySize};
-pub use secrets::is_secret_name;
-pub use spec::{CredentialsMode, NetworkMode, SandboxSpec};
-pub use template::{
-    Template, TemplateBuildOptions, BASE_IMAGE_ENV, CA_BUNDLE_ENV, DEFAULT_BASE_IMAGE,
+pub use templates::bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
+pub use templates::build::{BuiltTemplate, DockerfileBuild, TemplateState};
+pub use templates::definition::{
+    Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE,
 };
-pub use template_build::{BuiltTemplate, DockerfileBuild, TemplateState};
-pub use validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};
 
 /// The label prefix and keys docksandbox stores its state under.
 pub mod label_keys {
-    pub use crate::labels::{
-        AGENT, HOME, INTERNAL_DIR, KEY, MANAGED, PREFIX, SPEC, SPEC_HASH, USER, VERSION, WORKSPACE,
+    pub use crate::model::label_keys::{
+        AGENT, HOME, KEY, MANAGED, PREFIX, SPEC, SPEC_HASH, USER, VERSION, WORKSPACE,
     };
+    pub use crate::model::paths::INTERNAL_DIR;
 }
 
 /// This library's version, stored on every sandbox it creates.

@@ -101,8 +101,53 @@ impl Decoder {
     }
 }
 
+/// The most bytes one write of queued frames carries.
+pub const WRITE_BATCH: usize = 256 * 1024;
+
+/// Joins queued frames into one write, both ends' way of sending: the frame just received,
+/// then whatever else is queued already, up to about [`WRITE_BATCH`] bytes.
+///
+/// ```
+/// let mut queue = vec![b"b".to_vec(), b"c".to_vec()].into_iter();
+/// let mut batch = docksandbox_execd::frame::WriteBatch::default();
+/// assert_eq!(batch.fill(b"a", || queue.next()), b"abc");
+/// ```
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    buf: Vec<u8>,
+}
+
+impl WriteBatch {
+    /// The bytes of `first` and of every frame `more` yields at once (a channel's
+    /// `try_recv`), stopping when `more` has none or the batch holds [`WRITE_BATCH`] bytes.
+    pub fn fill(&mut self, first: &[u8], mut more: impl FnMut() -> Option<Vec<u8>>) -> &[u8] {
+        self.buf.clear();
+        self.buf.extend_from_slice(first);
+        while self.buf.len() < WRITE_BATCH {
+            match more() {
+                Some(f) => self.buf.extend_from_slice(&f),
+                None => break,
+            }
+        }
+        &self.buf
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_batch_stops_when_full_or_when_nothing_is_queued() {
+        let mut batch = WriteBatch::default();
+        let mut calls = 0;
+        let full = batch.fill(&[1; 100], || {
+            calls += 1;
+            Some(vec![2; 64 * 1024])
+        });
+        assert!(full.len() >= WRITE_BATCH && full.len() < WRITE_BATCH + 64 * 1024);
+        assert_eq!(calls, 4);
+        assert_eq!(batch.fill(b"x", || None), b"x");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use docksandbox_execd::frame::{self, Decoder, Frame};
+use docksandbox_execd::frame::{self, Decoder, Frame, WriteBatch};
 use docksandbox_execd::message::{self, kind, Hello, Spawn};
 use docksandbox_execd::PROTOCOL_VERSION;
 use std::fs::File;
@@ -16,9 +16,6 @@ use tokio::sync::mpsc;
 use crate::process::{self, Out, Proc};
 use crate::sys;
 use crate::user;
-
-/// Frames batched into one write to stdout, at most.
-const BATCH: usize = 256 * 1024;
 
 /// The server's stdin or stdout: polled on the server's thread when the descriptor allows it
 /// (a pipe, as engines give), else through tokio's blocking stdio.
@@ -73,20 +70,13 @@ impl Stdio {
 /// Writes queued frames to stdout, batching what is already queued into one write.
 async fn write_out(mut rx: mpsc::Receiver<Vec<u8>>) {
     let mut stdout = Stdio::stdout();
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = WriteBatch::default();
     while let Some(f) = rx.recv().await {
-        batch.extend_from_slice(&f);
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(f) => batch.extend_from_slice(&f),
-                Err(_) => break,
-            }
-        }
-        if stdout.write_all(&batch).await.is_err() {
+        let bytes = batch.fill(&f, || rx.try_recv().ok());
+        if stdout.write_all(bytes).await.is_err() {
             // The host is gone: nothing can be reported any more.
             std::process::exit(0);
         }
-        batch.clear();
     }
 }
 

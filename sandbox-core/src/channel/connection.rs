@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use docksandbox_execd::frame::{self, Decoder, Frame};
+use docksandbox_execd::frame::{self, Decoder, Frame, WriteBatch};
 use docksandbox_execd::message::{self, kind, Exit, Hello, Spawn};
 use docksandbox_execd::PROTOCOL_VERSION;
 use futures_util::stream::BoxStream;
@@ -19,12 +19,11 @@ use tokio::sync::{mpsc, watch};
 use super::process::{self, StdinCredit};
 use crate::backend::{Backend, ExecEvent, ExecProcess, ExecRequest, ExecStdin};
 use crate::error::{Error, Result};
+use crate::model::paths::EXECD_PATH;
+use crate::model::shell_words::shell_words;
 
 /// How long the helper may take to greet back.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Frames the writer task joins into one write, at most.
-const BATCH: usize = 256 * 1024;
 
 /// Why a connection could not be opened.
 #[derive(Debug)]
@@ -66,7 +65,7 @@ struct Slot {
 /// Whether the engine's answer says the helper file does not exist.
 fn missing(said: &[u8]) -> bool {
     let text = String::from_utf8_lossy(said).to_ascii_lowercase();
-    text.contains(crate::helper::PATH) && text.contains("no such file")
+    text.contains(EXECD_PATH) && text.contains("no such file")
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -77,7 +76,7 @@ impl Connection {
     /// Starts `execd serve` in `container` and greets it.
     pub(crate) async fn open(backend: &dyn Backend, container: &str) -> Result<Self, OpenError> {
         let req = ExecRequest {
-            cmd: vec![crate::helper::PATH.into(), "serve".into()],
+            cmd: vec![EXECD_PATH.into(), "serve".into()],
             workdir: Some("/".into()),
             user: Some("0:0".into()),
             stdin: true,
@@ -120,13 +119,13 @@ impl Connection {
                             Err(_) if missing(&said) => {
                                 return Err(OpenError::Missing(format!(
                                     "no {} in the sandbox",
-                                    crate::helper::PATH
+                                    EXECD_PATH
                                 )))
                             }
                             Err(_) => {
                                 return Err(OpenError::Unavailable(format!(
                                     "`{} serve` answered {:?}",
-                                    crate::helper::PATH,
+                                    EXECD_PATH,
                                     lossy(&said)
                                 )))
                             }
@@ -136,7 +135,7 @@ impl Connection {
                     Some(Ok(ExecEvent::Exit(code))) => {
                         let reason = format!(
                             "`{} serve` exited with code {code}: {}",
-                            crate::helper::PATH,
+                            EXECD_PATH,
                             lossy(&said)
                         );
                         return Err(if missing(&said) {
@@ -201,7 +200,7 @@ impl Connection {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let stdin_credit = Arc::new(StdinCredit::new());
         let (done_tx, done_rx) = watch::channel(false);
-        let command = crate::sandbox::shell_words(&req.cmd);
+        let command = shell_words(&req.cmd);
         {
             let lost = self.shared.lost.lock().expect("lock");
             if lost.is_some() || self.pid != std::process::id() {
@@ -369,24 +368,17 @@ async fn write_loop(
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
     shared: Arc<Shared>,
 ) {
-    let mut batch = Vec::with_capacity(64 * 1024);
+    let mut batch = WriteBatch::default();
     while let Some(f) = rx.recv().await {
-        batch.extend_from_slice(&f);
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(f) => batch.extend_from_slice(&f),
-                Err(_) => break,
-            }
-        }
+        let bytes = batch.fill(&f, || rx.try_recv().ok());
         let wrote = async {
-            stdin.write_all(&batch).await?;
+            stdin.write_all(bytes).await?;
             stdin.flush().await
         };
         if let Err(e) = wrote.await {
             shared.lose(format!("cannot write to the helper: {e}"));
             return;
         }
-        batch.clear();
     }
     // Every handle and process is gone: closing stdin ends the helper, which kills what is left.
     let _ = stdin.shutdown().await;

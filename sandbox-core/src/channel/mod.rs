@@ -4,6 +4,7 @@
 //! image that refuses it) the handle falls back to the engine's exec, saying why once.
 
 mod connection;
+pub(crate) mod helper_binary;
 mod process;
 
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use crate::backend::{
     ContainerConfig, ContainerDetails, ContainerSummary, MountKind, MountRequest, SandboxStatus,
     SecuritySettings,
 };
-use crate::spec::NetworkMode;
+use crate::model::network::NetworkMode;
 
 pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
     let mounts = c

@@ -61,3 +61,74 @@ pub(crate) fn status(e: &Error) -> Option<u16> {
         _ => None,
     }
 }
+
+/// The engine's words for a bind source that is not there (any more).
+fn vanished_mount(message: &str) -> bool {
+    message.contains("bind source path does not exist")
+        || (message.contains("error mounting") && message.contains("no such file or directory"))
+}
+
+/// A create or start refusal because a validated host path was moved away before the engine
+/// used it: [`Error::MountMismatch`] for `container`.
+pub(crate) fn mount_error(container: &str, e: Error) -> Error {
+    match e {
+        Error::Engine { message, .. } if vanished_mount(&message) => Error::MountMismatch {
+            name: container.to_string(),
+            reason: format!("{message}: it changed after validation (or was removed); run again"),
+        },
+        e => e,
+    }
+}
+
+/// A start refusal as a typed error: a vanished mount (see [`mount_error`]), or a template
+/// without `/bin/sh` as [`Error::StartFailed`] naming the rule. Other refusals stay
+/// [`Error::Engine`].
+pub(crate) fn start_error(container: &str, e: Error) -> Error {
+    match mount_error(container, e) {
+        Error::Engine { message, .. } if message.contains("/bin/sh") => Error::StartFailed {
+            name: container.to_string(),
+            reason: format!(
+                "{message} (the template has no /bin/sh; docksandbox templates need a POSIX shell)"
+            ),
+        },
+        e => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(message: &str) -> Error {
+        Error::Engine {
+            status: 400,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn engine_wording_becomes_typed_errors() {
+        let e = mount_error(
+            "c",
+            engine("invalid mount config for type \"bind\": bind source path does not exist: /w"),
+        );
+        assert!(matches!(e, Error::MountMismatch { .. }), "{e:?}");
+        let e = start_error(
+            "c",
+            engine("error mounting \"/w\" to rootfs: no such file or directory"),
+        );
+        assert!(matches!(e, Error::MountMismatch { .. }), "{e:?}");
+        let e = start_error(
+            "c",
+            engine("exec: \"/bin/sh\": stat /bin/sh: no such file or directory"),
+        );
+        assert!(
+            matches!(e, Error::StartFailed { ref reason, .. } if reason.contains("POSIX shell")),
+            "{e:?}"
+        );
+        assert!(matches!(
+            start_error("c", engine("other")),
+            Error::Engine { .. }
+        ));
+    }
+}

@@ -23,7 +23,7 @@ use crate::backend::{
     EngineSocket, ExecProcess, ExecRequest, ImageDetails,
 };
 use crate::error::{Error, Result};
-use error_map::{map, status};
+use error_map::{map, mount_error, start_error, status};
 
 /// The default engine address, as the docker CLI uses it.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
@@ -86,7 +86,7 @@ impl DockerBackend {
             Ok(r) => Ok(Created::New(r.id)),
             Err(e) => match map(&self.host, e) {
                 e if status(&e) == Some(409) => Ok(Created::NameTaken),
-                e => Err(e),
+                e => Err(mount_error(&config.name, e)),
             },
         }
     }
@@ -159,7 +159,7 @@ impl Backend for DockerBackend {
         self.docker
             .start_container(id, None)
             .await
-            .map_err(|e| not_found(map(&self.host, e), id))
+            .map_err(|e| start_error(id, not_found(map(&self.host, e), id)))
     }
 
     async fn wait_for_output(

@@ -6,9 +6,7 @@ use bytes::Bytes;
 
 use crate::backend::Backend;
 use crate::error::Result;
-
-/// Where the helper lives inside every sandbox (root-only, mode 0700).
-pub(crate) const PATH: &str = "/mnt/docksandbox/execd";
+use crate::model::paths::EXECD_PATH;
 
 /// The static helper binary; empty when this build could not make one (see `build.rs`).
 static BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/docksandbox-execd"));
@@ -24,7 +22,7 @@ pub(crate) async fn install(backend: &dyn Backend, id: &str) -> Result<()> {
     let Some(bin) = embedded() else {
         return Ok(());
     };
-    let rel = PATH.trim_start_matches('/');
-    let tar = crate::files::single_file_tar(rel, Bytes::from_static(bin), 0o700, 0, 0)?;
+    let rel = EXECD_PATH.trim_start_matches('/');
+    let tar = crate::archive::single_file_tar(rel, Bytes::from_static(bin), 0o700, 0, 0)?;
     backend.upload(id, "/", tar).await
 }

@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::backend::{
     ContainerDetails, ContainerSummary, MountRequest, SandboxStatus, SecuritySettings,
 };
-use crate::labels;
-use crate::spec::SandboxSpec;
+use crate::model::label_keys as labels;
+use crate::model::paths::DOCKER_SOCKET_TARGET;
+use crate::model::spec::SandboxSpec;
+use crate::reuse::stored_spec::decode;
 
 /// A sandbox as reported by [`crate::Sandbox::inspect`] and [`crate::Client::list`].
 ///
@@ -91,7 +93,7 @@ fn rfc3339(unix: i64) -> String {
 
 impl SandboxInfo {
     pub(crate) fn from_summary(s: ContainerSummary) -> Self {
-        let spec = labels::decode(&s.labels).ok();
+        let spec = decode(&s.labels).ok();
         let docker_socket = spec
             .as_ref()
             .and_then(|sp| sp.mount_docker_socket)
@@ -139,7 +141,7 @@ impl SandboxInfo {
 
     pub(crate) fn from_details(d: ContainerDetails) -> Self {
         let mut info = SandboxInfo::from_summary(d.summary);
-        let socket = d.mounts.iter().any(|m| m.target == "/var/run/docker.sock");
+        let socket = d.mounts.iter().any(|m| m.target == DOCKER_SOCKET_TARGET);
         if socket && !info.docker_socket {
             info.docker_socket = true;
             info.warnings.push(DOCKER_SOCKET_WARNING.to_string());

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::Agent;
-use crate::builder::SandboxBuilder;
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::mount::Mount;
+use crate::lifecycle::builder::SandboxBuilder;
+use crate::lifecycle::client::Client;
+use crate::model::agent::Agent;
+use crate::model::key_value::parse_pair;
+use crate::model::mount::Mount;
 use crate::sandbox::Sandbox;
 
 /// What `docksandbox run`, `docksandbox.run(...)` (Python) and `ds.run({...})` (Node) take.
@@ -74,33 +75,6 @@ pub struct RunRequest {
     pub share_agent_config: Option<bool>,
 }
 
-/// Splits a `KEY=VALUE` word (`-e`, `--label`) at its first `=`; `field` names the option in
-/// the error.
-///
-/// ```
-/// assert_eq!(docksandbox::parse_pair("A=b=c", "env").unwrap(), ("A".into(), "b=c".into()));
-/// assert!(docksandbox::parse_pair("NOEQ", "env").is_err());
-/// ```
-pub fn parse_pair(pair: &str, field: &str) -> Result<(String, String)> {
-    // An environment entry may be a secret passed without its name (`-e "$API_KEY"`): errors
-    // echo only what looks like a variable name (`NOEQ`), never a longer or odder word.
-    let name_like = pair.len() <= 24
-        && pair.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && pair.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let shown = if field.contains("env") && !name_like {
-        format!("an entry of {} bytes (not shown)", pair.len())
-    } else {
-        format!("`{}`", pair.escape_debug())
-    };
-    let (k, v) = pair
-        .split_once('=')
-        .ok_or_else(|| Error::invalid(field, format!("{shown} is not KEY=VALUE")))?;
-    if k.is_empty() {
-        return Err(Error::invalid(field, format!("{shown} has an empty name")));
-    }
-    Ok((k.to_string(), v.to_string()))
-}
-
 impl RunRequest {
     /// The agent this request names.
     pub fn agent_profile(&self) -> Result<Agent> {
@@ -128,7 +102,7 @@ impl RunRequest {
                 "is empty; give the project directory (or leave it unset for the current directory)",
             ));
         }
-        let ws = crate::validate::absolutize(self.workspace.as_deref().unwrap_or("."))?;
+        let ws = crate::model::validate::absolutize(self.workspace.as_deref().unwrap_or("."))?;
         let mut b = SandboxBuilder::default()
             .workspace(ws)
             .agent(self.agent_profile()?)
@@ -144,7 +118,7 @@ impl RunRequest {
         }
         for v in &self.volumes {
             let mut m = Mount::parse(v)?;
-            m.host = crate::validate::absolutize(&m.host)?;
+            m.host = crate::model::validate::absolutize(&m.host)?;
             b = b.mount(m);
         }
         if let Some(t) = &self.template {
@@ -163,7 +137,7 @@ impl RunRequest {
             b = b.cpus(c);
         }
         if let Some(m) = &self.memory {
-            b = b.memory(crate::resources::parse_memory(m)?);
+            b = b.memory(crate::model::resources::parse_memory(m)?);
         }
         if let Some(p) = self.pids_limit {
             b = b.pids_limit(p);
@@ -175,7 +149,7 @@ impl RunRequest {
             b = b.label(k, v);
         }
         let ca = self.ca_bundle.clone().or_else(|| {
-            std::env::var(crate::CA_BUNDLE_ENV)
+            std::env::var(crate::model::ca_bundle::CA_BUNDLE_ENV)
                 .ok()
                 .filter(|v| !v.is_empty())
         });
@@ -183,7 +157,7 @@ impl RunRequest {
             b = b.share_agent_config(s);
         }
         if let Some(ca) = ca {
-            b = b.ca_bundle(crate::validate::absolutize(&ca)?);
+            b = b.ca_bundle(crate::model::validate::absolutize(&ca)?);
         }
         Ok(b)
     }

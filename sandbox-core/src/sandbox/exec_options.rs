@@ -1,12 +1,11 @@
-//! Options and results of commands run in a sandbox.
+//! How to run one command in a sandbox: environment, directory, user, stdin, timeout.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures_util::stream::BoxStream;
-
-use crate::backend::ExecEvent;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::key_value::parse_pair;
+use crate::model::secrets::shown_value;
 
 /// How to run one command. Everything is optional: the defaults run it as the sandbox user,
 /// in the workspace, with no stdin and no timeout.
@@ -40,7 +39,7 @@ impl std::fmt::Debug for ExecOptions {
         let env: BTreeMap<&String, String> = self
             .env
             .iter()
-            .map(|(k, v)| (k, crate::secrets::shown_value(k, v)))
+            .map(|(k, v)| (k, shown_value(k, v)))
             .collect();
         f.debug_struct("ExecOptions")
             .field("env", &env)
@@ -54,13 +53,13 @@ impl std::fmt::Debug for ExecOptions {
 
 impl ExecOptions {
     /// Adds `KEY=VALUE` words (the CLI's `exec -e`), refusing words without `=`.
-    pub fn env_pairs<I, S>(mut self, pairs: I) -> crate::Result<Self>
+    pub fn env_pairs<I, S>(mut self, pairs: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
         for p in pairs {
-            let (k, v) = crate::request::parse_pair(p.as_ref(), "exec.env")?;
+            let (k, v) = parse_pair(p.as_ref(), "exec.env")?;
             self.env.insert(k, v);
         }
         Ok(self)
@@ -102,42 +101,13 @@ impl ExecOptions {
 /// assert!(docksandbox::timeout_from_secs(-1.0, "timeout").is_err());
 /// assert!(docksandbox::timeout_from_secs(f64::NAN, "timeout").is_err());
 /// ```
-pub fn timeout_from_secs(secs: f64, field: &str) -> crate::Result<Duration> {
+pub fn timeout_from_secs(secs: f64, field: &str) -> Result<Duration> {
     if secs.is_nan() || secs <= 0.0 {
-        return Err(crate::Error::invalid(
+        return Err(Error::invalid(
             field,
             format!("{secs} is not a positive duration"),
         ));
     }
     Duration::try_from_secs_f64(secs)
-        .map_err(|e| crate::Error::invalid(field, format!("{secs} is not a duration ({e})")))
+        .map_err(|e| Error::invalid(field, format!("{secs} is not a duration ({e})")))
 }
-
-/// The captured result of a finished command.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ExecOutput {
-    /// Exit code (128 + signal number when a signal ended it).
-    pub exit_code: i64,
-    /// Everything written to stdout.
-    pub stdout: Vec<u8>,
-    /// Everything written to stderr.
-    pub stderr: Vec<u8>,
-}
-
-impl ExecOutput {
-    /// Whether the command exited with 0.
-    pub fn success(&self) -> bool {
-        self.exit_code == 0
-    }
-    /// Stdout as text (invalid UTF-8 replaced).
-    pub fn stdout_str(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-    /// Stderr as text (invalid UTF-8 replaced).
-    pub fn stderr_str(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-}
-
-/// A streaming command: stdout and stderr chunks as they come, then [`ExecEvent::Exit`].
-pub type ExecStream = BoxStream<'static, Result<ExecEvent>>;

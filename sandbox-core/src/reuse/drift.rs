@@ -1,7 +1,7 @@
 //! Config drift: comparing a requested spec with the one stored on an existing sandbox.
 
 use crate::error::FieldChange;
-use crate::spec::SandboxSpec;
+use crate::model::spec::SandboxSpec;
 
 fn show<T: std::fmt::Debug>(v: &T) -> String {
     format!("{v:?}")
@@ -30,7 +30,7 @@ pub(crate) fn reconcile(
         diff("template", stored.template_image().to_string(), t.clone());
     }
     if !requested.env.is_empty() {
-        let req = crate::labels::storable(requested).env;
+        let req = crate::reuse::stored_spec::storable(requested).env;
         let keys: std::collections::BTreeSet<&String> =
             req.keys().chain(stored.env.keys()).collect();
         for k in keys {

@@ -8,7 +8,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::mount::Mount;
+use crate::model::mount::Mount;
 
 /// Longest path accepted (Linux `PATH_MAX`).
 pub const PATH_MAX: usize = 4096;
@@ -88,19 +88,10 @@ fn passwd_home_cached() -> Option<&'static Path> {
         .as_deref()
 }
 
-/// The engine sockets a mount must not expose: `DOCKER_HOST`'s (when a local socket) and the
-/// default one, canonicalized.
+/// The engine sockets a mount must not expose, canonicalized.
 fn engine_sockets() -> Vec<PathBuf> {
-    let mut v = vec![PathBuf::from("/var/run/docker.sock")];
-    if let Some(h) = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()) {
-        if let Some(p) = h
-            .strip_prefix("unix://")
-            .or(h.starts_with('/').then_some(h.as_str()))
-        {
-            v.push(PathBuf::from(p));
-        }
-    }
-    v.into_iter()
+    crate::model::paths::engine_sockets()
+        .into_iter()
         .map(|p| std::fs::canonicalize(&p).unwrap_or_else(|_| normalize_lexically(&p)))
         .collect()
 }
@@ -354,7 +345,7 @@ pub(crate) fn mount(m: &Mount, i: usize, home: Option<&Path>) -> Result<Mount> {
     host_rules(&host, &hf)?;
     let container = normalize_lexically(&m.container);
     placement_rules(&container, &cf, home)?;
-    if is_within(&container, Path::new(crate::labels::INTERNAL_DIR)) {
+    if is_within(&container, Path::new(crate::model::paths::INTERNAL_DIR)) {
         return Err(Error::invalid(&cf, "is reserved for docksandbox"));
     }
     Ok(Mount {
@@ -442,10 +433,13 @@ pub(crate) fn label(k: &str, v: &str) -> Result<()> {
             format!("`{}` is not a label key", k.escape_debug()),
         ));
     }
-    if k.starts_with(crate::labels::PREFIX) {
+    if k.starts_with(crate::model::label_keys::PREFIX) {
         return Err(Error::invalid(
             format!("labels.{k}"),
-            format!("keys under `{}` are reserved", crate::labels::PREFIX),
+            format!(
+                "keys under `{}` are reserved",
+                crate::model::label_keys::PREFIX
+            ),
         ));
     }
     if v.contains('\0') || v.len() > 4096 {

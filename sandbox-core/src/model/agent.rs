@@ -202,7 +202,7 @@ impl Agent {
             }
         }
         for k in &self.api_key_env {
-            crate::validate::env_name(k, "agent.api_key_env")?;
+            crate::model::validate::env_name(k, "agent.api_key_env")?;
         }
         Ok(())
     }

@@ -12,6 +12,8 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::model::ca_bundle::CA_BUNDLE_ENV;
+
 /// Image label: the template's name.
 pub const TEMPLATE_NAME: &str = "docksandbox.template";
 /// Image label: the definition hash the image was built from.
@@ -27,9 +29,6 @@ pub const DEFAULT_BASE_IMAGE: &str = "debian:bookworm-slim";
 
 /// Environment variable naming the image the `base` template is built FROM.
 pub const BASE_IMAGE_ENV: &str = "DOCKSANDBOX_BASE_IMAGE";
-
-/// Environment variable naming a CA bundle for template builds and sandboxes.
-pub const CA_BUNDLE_ENV: &str = "DOCKSANDBOX_CA_BUNDLE";
 
 /// A built-in template.
 ///
@@ -68,15 +67,15 @@ struct Table {
 }
 
 static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
-    let table: Table = serde_json::from_str(include_str!("../templates/templates.json"))
+    let table: Table = serde_json::from_str(include_str!("../../templates/templates.json"))
         .expect("templates/templates.json is valid (checked by a unit test)");
     table.templates
 });
 
 fn dockerfile_text(name: &str) -> &'static str {
     match name {
-        "base.Dockerfile" => include_str!("../templates/base.Dockerfile"),
-        "agent.Dockerfile" => include_str!("../templates/agent.Dockerfile"),
+        "base.Dockerfile" => include_str!("../../templates/base.Dockerfile"),
+        "agent.Dockerfile" => include_str!("../../templates/agent.Dockerfile"),
         other => panic!("templates.json names {other}, which is not embedded"),
     }
 }
@@ -199,7 +198,7 @@ impl TemplateBuildOptions {
     pub fn base_image(&self) -> &str {
         match (&self.base_image, self.bootstrap) {
             (Some(b), _) => b,
-            (None, true) => crate::BOOTSTRAP_IMAGE,
+            (None, true) => crate::templates::bootstrap::BOOTSTRAP_IMAGE,
             (None, false) => DEFAULT_BASE_IMAGE,
         }
     }
@@ -219,8 +218,12 @@ mod tests {
                 let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
                 assert!(pos(p) < pos(&t.name), "parents come first");
             }
-            let agent =
-                crate::Agent::builtin(if t.name == "base" { "shell" } else { &t.name }).unwrap();
+            let agent = crate::model::agent::Agent::builtin(if t.name == "base" {
+                "shell"
+            } else {
+                &t.name
+            })
+            .unwrap();
             assert_eq!(agent.default_template, t.image, "agent and template agree");
         }
         assert_eq!(Template::builtin("codex").unwrap().chain().len(), 2);

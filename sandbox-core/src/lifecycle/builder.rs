@@ -3,13 +3,23 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::agent::Agent;
-use crate::client::{Client, RunOptions};
 use crate::error::{Error, Result};
-use crate::mount::Mount;
-use crate::resources::Resources;
+use crate::lifecycle::client::Client;
+use crate::lifecycle::run::RunOptions;
+use crate::model::agent::Agent;
+use crate::model::credentials::CredentialsMode;
+use crate::model::mount::Mount;
+use crate::model::network::NetworkMode;
+use crate::model::resources::Resources;
+use crate::model::spec::SandboxSpec;
 use crate::sandbox::Sandbox;
-use crate::spec::{CredentialsMode, NetworkMode, SandboxSpec};
+
+impl Sandbox {
+    /// Starts describing a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+}
 
 /// Describes a sandbox; [`SandboxBuilder::build`] validates it into a [`SandboxSpec`] and
 /// [`SandboxBuilder::run`] creates or reuses it.

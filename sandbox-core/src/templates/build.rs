@@ -9,11 +9,11 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::backend::BuildRequest;
-use crate::ca_bundle;
-use crate::client::Client;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::model::ca_bundle;
 use crate::progress::Progress;
-use crate::template::{
+use crate::templates::definition::{
     hex16, Template, TemplateBuildOptions, BASE_IMAGE_ENV, TEMPLATE_BASE, TEMPLATE_HASH,
     TEMPLATE_INPUTS, TEMPLATE_NAME,
 };
@@ -67,21 +67,19 @@ pub struct DockerfileBuild {
     pub context: PathBuf,
 }
 
-impl Client {
-    /// Builds the built-in template `name` (`base`/`shell`, `claude`, `codex`, `gemini`,
-    /// `copilot`) and the templates it is built FROM, skipping every image whose build inputs
-    /// (definition, FROM image, CA bundle) are unchanged unless `options.force`.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> docksandbox::Result<()> {
-    /// let client = docksandbox::Client::connect()?;
-    /// let opts = docksandbox::TemplateBuildOptions::from_env();
-    /// for t in client.build_template("claude", &opts).await? {
-    ///     println!("{} {}", t.image, if t.built { "built" } else { "up to date" });
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn build_template(
+/// Template builds on one engine: the built-in chain, `run`'s first-use build, any Dockerfile.
+pub(crate) struct TemplateBuilder<'e> {
+    engine: &'e Engine,
+}
+
+impl<'e> TemplateBuilder<'e> {
+    /// Builds on `engine`.
+    pub(crate) fn new(engine: &'e Engine) -> Self {
+        TemplateBuilder { engine }
+    }
+
+    /// Builds the built-in template `name` and its parents (see [`crate::Client::build_template`]).
+    pub(crate) async fn build_template(
         &self,
         name: &str,
         options: &TemplateBuildOptions,
@@ -103,10 +101,13 @@ impl Client {
             .transpose()?;
         let _guard = BUILD_LOCK.lock().await;
         if options.bootstrap {
-            self.bootstrap_base_image(&crate::BootstrapOptions {
-                image: options.base_image().to_string(),
-                ..Default::default()
-            })
+            crate::templates::bootstrap::bootstrap_base_image(
+                self.engine,
+                &crate::templates::bootstrap::BootstrapOptions {
+                    image: options.base_image().to_string(),
+                    ..Default::default()
+                },
+            )
             .await?;
         }
         let mut out = Vec::new();
@@ -141,10 +142,10 @@ impl Client {
     }
 
     /// Every built-in template with the state of its image on the engine.
-    pub async fn template_states(&self) -> Result<Vec<(&'static Template, TemplateState)>> {
+    pub(crate) async fn template_states(&self) -> Result<Vec<(&'static Template, TemplateState)>> {
         let mut out = Vec::new();
         for t in Template::all() {
-            let state = match self.backend().image(&t.image).await? {
+            let state = match self.engine.backend.image(&t.image).await? {
                 None => TemplateState::Missing,
                 Some(i) if i.labels.get(TEMPLATE_HASH) == Some(&t.definition_hash()) => {
                     TemplateState::Current
@@ -159,7 +160,8 @@ impl Client {
     /// The image exists and was built from the current definition.
     async fn is_current(&self, t: &Template) -> Result<bool> {
         Ok(self
-            .backend()
+            .engine
+            .backend
             .image(&t.image)
             .await?
             .is_some_and(|i| i.labels.get(TEMPLATE_HASH) == Some(&t.definition_hash())))
@@ -184,7 +186,7 @@ impl Client {
             h.update(Sha256::digest(ca.unwrap_or_default()));
             hex16(&h.finalize())
         };
-        let current = self.backend().image(&t.image).await?;
+        let current = self.engine.backend.image(&t.image).await?;
         if let Some(cur) = &current {
             if explicit && !options.force && cur.labels.get(TEMPLATE_INPUTS) == Some(&inputs) {
                 return Ok(BuiltTemplate {
@@ -205,7 +207,7 @@ impl Client {
             (TEMPLATE_INPUTS.to_string(), inputs),
             (TEMPLATE_BASE.to_string(), from.clone()),
             (
-                crate::labels::VERSION.to_string(),
+                crate::model::label_keys::VERSION.to_string(),
                 crate::VERSION.to_string(),
             ),
         ]);
@@ -225,12 +227,12 @@ impl Client {
 
     async fn run_build(&self, request: BuildRequest) -> Result<BuiltTemplate> {
         let image = request.tag.clone();
-        self.report(&Progress::Step {
+        self.engine.report(&Progress::Step {
             message: format!("building template {image}"),
         });
-        let observer = |p: &Progress| self.report(p);
-        let id = self.backend().build(request, &observer).await?;
-        self.report(&Progress::Done {
+        let observer = |p: &Progress| self.engine.report(p);
+        let id = self.engine.backend.build(request, &observer).await?;
+        self.engine.report(&Progress::Done {
             message: format!("built {image}"),
         });
         Ok(BuiltTemplate {
@@ -242,10 +244,10 @@ impl Client {
 
     /// The id of the image a template is built FROM, pulling it when missing.
     async fn build_base_id(&self, from: &str) -> Result<String> {
-        if let Some(i) = self.backend().image(from).await? {
+        if let Some(i) = self.engine.backend.image(from).await? {
             return Ok(i.id);
         }
-        self.pull(from).await.map_err(|e| Error::ImageNotFound {
+        self.engine.pull(from).await.map_err(|e| Error::ImageNotFound {
             image: from.to_string(),
             reason: format!(
                 "templates are built FROM it and it could not be pulled ({}). Without a registry, produce it from Debian's packages with `docksandbox template build --bootstrap` (needs root and debootstrap), or set {BASE_IMAGE_ENV} to a local Debian-based image",
@@ -255,7 +257,8 @@ impl Client {
                 }
             ),
         })?;
-        self.backend()
+        self.engine
+            .backend
             .image(from)
             .await?
             .map(|i| i.id)
@@ -265,16 +268,13 @@ impl Client {
             })
     }
 
-    /// Builds `build.dockerfile` with `build.context` into `build.tag`, labelled with the
-    /// docksandbox version and a hash of the context; skipped when that hash is unchanged
-    /// (unless `options.force`). A CA bundle is put in the context as `docksandbox-ca.crt`
-    /// and the CA variables passed as build arguments.
-    pub async fn build_dockerfile(
+    /// Builds a Dockerfile (see [`crate::Client::build_dockerfile`]).
+    pub(crate) async fn build_dockerfile(
         &self,
         build: &DockerfileBuild,
         options: &TemplateBuildOptions,
     ) -> Result<BuiltTemplate> {
-        crate::validate::template(&build.tag)?;
+        crate::model::validate::template(&build.tag)?;
         let dockerfile = std::fs::read(&build.dockerfile).map_err(|e| {
             Error::invalid("dockerfile", format!("{}: {e}", build.dockerfile.display()))
         })?;
@@ -299,7 +299,7 @@ impl Client {
             .map_err(|e| Error::Client(format!("context archive task failed: {e}")))??;
         let inputs = hex16(&Sha256::digest(&context));
         if !options.force {
-            if let Some(cur) = self.backend().image(&build.tag).await? {
+            if let Some(cur) = self.engine.backend.image(&build.tag).await? {
                 if cur.labels.get(TEMPLATE_INPUTS) == Some(&inputs) {
                     return Ok(BuiltTemplate {
                         image: build.tag.clone(),
@@ -317,7 +317,7 @@ impl Client {
             (TEMPLATE_NAME.to_string(), build.tag.clone()),
             (TEMPLATE_INPUTS.to_string(), inputs),
             (
-                crate::labels::VERSION.to_string(),
+                crate::model::label_keys::VERSION.to_string(),
                 crate::VERSION.to_string(),
             ),
         ]);

@@ -1,21 +1,22 @@
-//! The client: one engine connection; run, list, get, stop and remove sandboxes.
+//! The client: one engine connection and every operation on it. All of `Client`'s methods are
+//! in this file; each one that is a concept of its own hands over to that concept's module:
+//! `run` to [`crate::lifecycle::run`], template builds to [`crate::templates`].
 
 use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::docker::DockerBackend;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::info::SandboxInfo;
-use crate::labels;
-use crate::progress::{Progress, ProgressFn};
+use crate::lifecycle::run::{self, RunOptions};
+use crate::model::label_keys::MANAGED;
+use crate::model::spec::SandboxSpec;
+use crate::progress::ProgressFn;
+use crate::sandbox::info::SandboxInfo;
 use crate::sandbox::Sandbox;
-
-/// How [`Client::run`] treats an existing sandbox.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// Replace an existing sandbox whose stored config differs from the requested one.
-    pub recreate: bool,
-}
+use crate::templates::bootstrap::{self, BootstrapOptions};
+use crate::templates::build::{BuiltTemplate, DockerfileBuild, TemplateBuilder, TemplateState};
+use crate::templates::definition::{Template, TemplateBuildOptions};
 
 /// A connection to a container engine, shared by every sandbox it returns.
 ///
@@ -27,19 +28,9 @@ pub struct RunOptions {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Client {
-    backend: Arc<dyn Backend>,
-    progress: Option<ProgressFn>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("backend", &self.backend)
-            .field("progress", &self.progress.is_some())
-            .finish()
-    }
+    engine: Engine,
 }
 
 impl Client {
@@ -56,8 +47,10 @@ impl Client {
     /// Uses any backend.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
         Client {
-            backend,
-            progress: None,
+            engine: Engine {
+                backend,
+                progress: None,
+            },
         }
     }
 
@@ -69,31 +62,33 @@ impl Client {
     /// # Ok::<(), docksandbox::Error>(())
     /// ```
     pub fn with_progress(mut self, observer: ProgressFn) -> Self {
-        self.progress = Some(observer);
+        self.engine.progress = Some(observer);
         self
-    }
-
-    pub(crate) fn report(&self, p: &Progress) {
-        if let Some(f) = &self.progress {
-            f(p);
-        }
     }
 
     /// The backend.
     pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.backend
+        &self.engine.backend
     }
 
     /// Checks that the engine answers.
     pub async fn ping(&self) -> Result<()> {
-        self.backend.ping().await
+        self.engine.backend.ping().await
+    }
+
+    /// Creates the sandbox described by `spec`, or reuses the existing one for its workspace
+    /// and agent (starting it when stopped). Fails with [`Error::ConfigChanged`] when the
+    /// existing one was created with other settings, unless `options.recreate`.
+    pub async fn run(&self, spec: SandboxSpec, options: RunOptions) -> Result<Sandbox> {
+        run::run(&self.engine, spec, options).await
     }
 
     /// Every docksandbox sandbox on the engine (one request; other containers are not shown).
     pub async fn list(&self) -> Result<Vec<SandboxInfo>> {
         let mut v: Vec<SandboxInfo> = self
+            .engine
             .backend
-            .list(&[(labels::MANAGED, "true")])
+            .list(&[(MANAGED, "true")])
             .await?
             .into_iter()
             .map(SandboxInfo::from_summary)
@@ -104,12 +99,13 @@ impl Client {
 
     /// Every sandbox as a handle, ready for exec and files (one listing request).
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let all = self.backend.list(&[(labels::MANAGED, "true")]).await?;
+        let backend = &self.engine.backend;
+        let all = backend.list(&[(MANAGED, "true")]).await?;
         let mut v: Vec<_> = all
             .into_iter()
             .filter_map(|s| {
                 let created = s.created;
-                self.handle(s.id, s.name, &s.labels)
+                Sandbox::from_labels(backend.clone(), s.id, s.name, &s.labels)
                     .ok()
                     .map(|h| (created, h))
             })
@@ -123,7 +119,8 @@ impl Client {
         if reference.is_empty() {
             return Err(Error::invalid("sandbox", "the reference is empty"));
         }
-        let all = self.backend.list(&[(labels::MANAGED, "true")]).await?;
+        let backend = &self.engine.backend;
+        let all = backend.list(&[(MANAGED, "true")]).await?;
         let pick = if let Some(s) = all
             .iter()
             .find(|s| s.name == reference || s.id == reference)
@@ -146,32 +143,7 @@ impl Client {
                 }
             }
         };
-        self.handle(pick.id, pick.name, &pick.labels)
-    }
-
-    pub(crate) fn handle(
-        &self,
-        id: String,
-        name: String,
-        labels: &std::collections::HashMap<String, String>,
-    ) -> Result<Sandbox> {
-        let spec = labels::decode(labels)?;
-        let user = labels
-            .get(labels::USER)
-            .cloned()
-            .unwrap_or_else(|| "0:0".into());
-        let home = labels
-            .get(labels::HOME)
-            .cloned()
-            .unwrap_or_else(|| "/root".into());
-        Ok(Sandbox::new(
-            self.backend.clone(),
-            id,
-            name,
-            spec,
-            user,
-            home,
-        ))
+        Sandbox::from_labels(backend.clone(), pick.id, pick.name, &pick.labels)
     }
 
     /// Everything known about the sandbox called `reference` (name, id or unique id prefix).
@@ -183,8 +155,8 @@ impl Client {
     /// then the inspections concurrently.
     pub async fn list_detailed(&self) -> Result<Vec<SandboxInfo>> {
         let ids: Vec<String> = self.list().await?.into_iter().map(|s| s.id).collect();
-        let all =
-            futures_util::future::join_all(ids.iter().map(|id| self.backend.inspect(id))).await;
+        let backend = &self.engine.backend;
+        let all = futures_util::future::join_all(ids.iter().map(|id| backend.inspect(id))).await;
         let mut out = Vec::with_capacity(all.len());
         for d in all {
             match d {
@@ -205,5 +177,54 @@ impl Client {
     /// Removes the sandbox called `reference` (running or not). Credentials volumes are kept.
     pub async fn remove(&self, reference: &str) -> Result<()> {
         self.get(reference).await?.remove().await
+    }
+
+    /// Builds the built-in template `name` (`base`/`shell`, `claude`, `codex`, `gemini`,
+    /// `copilot`) and the templates it is built FROM, skipping every image whose build inputs
+    /// (definition, FROM image, CA bundle) are unchanged unless `options.force`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> docksandbox::Result<()> {
+    /// let client = docksandbox::Client::connect()?;
+    /// let opts = docksandbox::TemplateBuildOptions::from_env();
+    /// for t in client.build_template("claude", &opts).await? {
+    ///     println!("{} {}", t.image, if t.built { "built" } else { "up to date" });
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn build_template(
+        &self,
+        name: &str,
+        options: &TemplateBuildOptions,
+    ) -> Result<Vec<BuiltTemplate>> {
+        TemplateBuilder::new(&self.engine)
+            .build_template(name, options)
+            .await
+    }
+
+    /// Builds `build.dockerfile` with `build.context` into `build.tag`, labelled with the
+    /// docksandbox version and a hash of the context; skipped when that hash is unchanged
+    /// (unless `options.force`). A CA bundle is put in the context as `docksandbox-ca.crt`
+    /// and the CA variables passed as build arguments.
+    pub async fn build_dockerfile(
+        &self,
+        build: &DockerfileBuild,
+        options: &TemplateBuildOptions,
+    ) -> Result<BuiltTemplate> {
+        TemplateBuilder::new(&self.engine)
+            .build_dockerfile(build, options)
+            .await
+    }
+
+    /// Every built-in template with the state of its image on the engine.
+    pub async fn template_states(&self) -> Result<Vec<(&'static Template, TemplateState)>> {
+        TemplateBuilder::new(&self.engine).template_states().await
+    }
+
+    /// Produces `options.image` from Debian's packages with debootstrap (minbase variant) and
+    /// imports it into the engine; a no-op when the image exists (unless `options.force`).
+    /// Needs root and the `debootstrap` program on this host.
+    pub async fn bootstrap_base_image(&self, options: &BootstrapOptions) -> Result<()> {
+        bootstrap::bootstrap_base_image(&self.engine, options).await
     }
 }

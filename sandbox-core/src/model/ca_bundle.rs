@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::model::paths::CA_BUNDLE_TARGET;
 
-/// Where a CA bundle appears in a template build and in a sandbox.
-pub const CA_BUNDLE_TARGET: &str = "/etc/docksandbox/ca-bundle.crt";
+/// Environment variable naming a CA bundle for template builds and sandboxes.
+pub const CA_BUNDLE_ENV: &str = "DOCKSANDBOX_CA_BUNDLE";
 
 /// The largest bundle accepted (Debian's full bundle is about 200 KiB).
 const MAX_BYTES: u64 = 8 << 20;

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use tokio::io::AsyncBufReadExt;
 
-use crate::client::Client;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
@@ -98,104 +98,106 @@ fn euid() -> Option<u32> {
     std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
-impl Client {
-    /// Produces `options.image` from Debian's packages with debootstrap (minbase variant) and
-    /// imports it into the engine; a no-op when the image exists (unless `options.force`).
-    /// Needs root and the `debootstrap` program on this host.
-    pub async fn bootstrap_base_image(&self, options: &BootstrapOptions) -> Result<()> {
-        crate::validate::template(&options.image)?;
-        let fail = |reason: String| Error::BootstrapFailed {
-            image: options.image.clone(),
-            reason,
-        };
-        if !options.force && self.backend().image(&options.image).await?.is_some() {
-            return Ok(());
-        }
-        let debootstrap = find_program("debootstrap").ok_or_else(|| {
-            fail("debootstrap is not installed: `apt-get install debootstrap` (Debian/Ubuntu), or set DOCKSANDBOX_BASE_IMAGE to a Debian image you have".into())
-        })?;
-        if euid() != Some(0) {
-            return Err(fail(
-                "debootstrap needs root: run this as root (e.g. with sudo), or set DOCKSANDBOX_BASE_IMAGE to a Debian image you have".into(),
-            ));
-        }
-        let mirror = options
-            .mirror
-            .clone()
-            .or_else(|| std::env::var(MIRROR_ENV).ok().filter(|m| !m.is_empty()))
-            .or_else(host_mirror)
-            .unwrap_or_else(|| "http://deb.debian.org/debian".to_string());
-        let work = tempfile::Builder::new()
-            .prefix("docksandbox-bootstrap-")
-            .tempdir()?;
-        let root = work.path().join("rootfs");
-        self.report(&Progress::Step {
-            message: format!(
-                "debootstrap {} from {mirror} into {}",
-                options.suite, options.image
-            ),
-        });
-        let mut child = tokio::process::Command::new(&debootstrap)
-            .args(["--variant=minbase", &options.suite])
-            .arg(&root)
-            .arg(&mirror)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| fail(format!("cannot start {}: {e}", debootstrap.display())))?;
-        let mut tail = std::collections::VecDeque::new();
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
-        let mut errs = tokio::io::BufReader::new(child.stderr.take().expect("piped")).lines();
-        let mut out_open = true;
-        let mut err_open = true;
-        while out_open || err_open {
-            let line = tokio::select! {
-                l = lines.next_line(), if out_open => l?.or_else(|| { out_open = false; None }),
-                l = errs.next_line(), if err_open => l?.or_else(|| { err_open = false; None }),
-            };
-            if let Some(line) = line {
-                tail.push_back(line.clone());
-                if tail.len() > 20 {
-                    tail.pop_front();
-                }
-                self.report(&Progress::Build {
-                    image: options.image.clone(),
-                    step: None,
-                    line,
-                });
-            }
-        }
-        let status = child.wait().await?;
-        if !status.success() {
-            return Err(fail(format!(
-                "debootstrap failed ({status}); its last lines:\n{}",
-                tail.into_iter().collect::<Vec<_>>().join("\n")
-            )));
-        }
-        for leftover in ["var/cache/apt/archives", "var/lib/apt/lists"] {
-            clear_dir(&root.join(leftover));
-        }
-        let rootfs = rootfs_stream(root);
-        let changes = vec![
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-            "ENV LANG=C.UTF-8".to_string(),
-            "CMD [\"/bin/bash\"]".to_string(),
-            format!(
-                "LABEL docksandbox.bootstrap={} docksandbox.version={}",
-                options.suite,
-                crate::VERSION
-            ),
-        ];
-        self.backend()
-            .import(&options.image, &changes, rootfs)
-            .await?;
-        self.report(&Progress::Done {
-            message: format!("imported {}", options.image),
-        });
-        drop(work);
-        Ok(())
+/// Produces `options.image` from Debian's packages with debootstrap (minbase variant) and
+/// imports it into the engine; a no-op when the image exists (unless `options.force`).
+/// Needs root and the `debootstrap` program on this host.
+pub(crate) async fn bootstrap_base_image(
+    engine: &Engine,
+    options: &BootstrapOptions,
+) -> Result<()> {
+    crate::model::validate::template(&options.image)?;
+    let fail = |reason: String| Error::BootstrapFailed {
+        image: options.image.clone(),
+        reason,
+    };
+    if !options.force && engine.backend.image(&options.image).await?.is_some() {
+        return Ok(());
     }
+    let debootstrap = find_program("debootstrap").ok_or_else(|| {
+        fail("debootstrap is not installed: `apt-get install debootstrap` (Debian/Ubuntu), or set DOCKSANDBOX_BASE_IMAGE to a Debian image you have".into())
+    })?;
+    if euid() != Some(0) {
+        return Err(fail(
+            "debootstrap needs root: run this as root (e.g. with sudo), or set DOCKSANDBOX_BASE_IMAGE to a Debian image you have".into(),
+        ));
+    }
+    let mirror = options
+        .mirror
+        .clone()
+        .or_else(|| std::env::var(MIRROR_ENV).ok().filter(|m| !m.is_empty()))
+        .or_else(host_mirror)
+        .unwrap_or_else(|| "http://deb.debian.org/debian".to_string());
+    let work = tempfile::Builder::new()
+        .prefix("docksandbox-bootstrap-")
+        .tempdir()?;
+    let root = work.path().join("rootfs");
+    engine.report(&Progress::Step {
+        message: format!(
+            "debootstrap {} from {mirror} into {}",
+            options.suite, options.image
+        ),
+    });
+    let mut child = tokio::process::Command::new(&debootstrap)
+        .args(["--variant=minbase", &options.suite])
+        .arg(&root)
+        .arg(&mirror)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| fail(format!("cannot start {}: {e}", debootstrap.display())))?;
+    let mut tail = std::collections::VecDeque::new();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut errs = tokio::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+    let mut out_open = true;
+    let mut err_open = true;
+    while out_open || err_open {
+        let line = tokio::select! {
+            l = lines.next_line(), if out_open => l?.or_else(|| { out_open = false; None }),
+            l = errs.next_line(), if err_open => l?.or_else(|| { err_open = false; None }),
+        };
+        if let Some(line) = line {
+            tail.push_back(line.clone());
+            if tail.len() > 20 {
+                tail.pop_front();
+            }
+            engine.report(&Progress::Build {
+                image: options.image.clone(),
+                step: None,
+                line,
+            });
+        }
+    }
+    let status = child.wait().await?;
+    if !status.success() {
+        return Err(fail(format!(
+            "debootstrap failed ({status}); its last lines:\n{}",
+            tail.into_iter().collect::<Vec<_>>().join("\n")
+        )));
+    }
+    for leftover in ["var/cache/apt/archives", "var/lib/apt/lists"] {
+        clear_dir(&root.join(leftover));
+    }
+    let rootfs = rootfs_stream(root);
+    let changes = vec![
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+        "ENV LANG=C.UTF-8".to_string(),
+        "CMD [\"/bin/bash\"]".to_string(),
+        format!(
+            "LABEL docksandbox.bootstrap={} docksandbox.version={}",
+            options.suite,
+            crate::VERSION
+        ),
+    ];
+    engine
+        .backend
+        .import(&options.image, &changes, rootfs)
+        .await?;
+    engine.report(&Progress::Done {
+        message: format!("imported {}", options.image),
+    });
+    drop(work);
+    Ok(())
 }
 
 /// Removes the files of `dir` (package caches), keeping the directory.

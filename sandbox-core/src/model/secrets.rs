@@ -29,7 +29,7 @@ pub fn is_secret_name(name: &str) -> bool {
 /// tell whether it changed, useless to recover it.
 pub(crate) fn fingerprint(value: &str) -> String {
     let d = Sha256::digest(value.as_bytes());
-    format!("<redacted sha256:{}>", crate::naming::hex(&d[..6]))
+    format!("<redacted sha256:{}>", crate::model::naming::hex(&d[..6]))
 }
 
 /// The value to store or print for env var `name`.

@@ -1,18 +1,40 @@
-//! Deterministic container names derived from (workspace, agent).
+//! Deterministic names: the sandbox key, container names derived from (workspace, agent),
+//! and the credentials volume of an agent.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// The sandbox key's short hash: 8 hex digits of SHA-256 over the agent and the canonical path.
-pub(crate) fn key_hash(workspace: &Path, agent: &str) -> String {
+/// SHA-256 over the agent and the canonical workspace path: what identifies a sandbox.
+fn key_digest(workspace: &Path, agent: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(agent.as_bytes());
     h.update([0u8]);
     h.update(workspace.as_os_str().as_encoded_bytes());
-    hex(&h.finalize()[..4])
+    h.finalize().into()
 }
 
+/// The sandbox key (the value of the `docksandbox.key` label): 32 hex digits of
+/// [`key_digest`]. One sandbox per key.
+pub(crate) fn sandbox_key(workspace: &Path, agent: &str) -> String {
+    hex(&key_digest(workspace, agent)[..16])
+}
+
+/// The short hash in derived names: 8 hex digits of [`key_digest`].
+fn key_hash(workspace: &Path, agent: &str) -> String {
+    hex(&key_digest(workspace, agent)[..4])
+}
+
+/// Name of the credentials volume of `agent` (shared by all its sandboxes, kept across `rm`).
+///
+/// ```
+/// assert_eq!(docksandbox::credentials_volume("claude"), "docksandbox-claude-credentials");
+/// ```
+pub fn credentials_volume(agent: &str) -> String {
+    format!("docksandbox-{agent}-credentials")
+}
+
+/// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

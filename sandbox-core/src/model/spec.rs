@@ -5,87 +5,13 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::Agent;
 use crate::error::{Error, Result};
-use crate::mount::Mount;
-use crate::resources::Resources;
-use crate::validate;
-
-/// Where an agent's login and settings live.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CredentialsMode {
-    /// A named volume per agent, shared by all sandboxes of that agent, kept across `rm`:
-    /// log in once.
-    #[default]
-    Sandbox,
-    /// Nothing is mounted: log in by hand in each sandbox.
-    None,
-}
-
-impl std::str::FromStr for CredentialsMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "sandbox" => Ok(CredentialsMode::Sandbox),
-            "none" => Ok(CredentialsMode::None),
-            "host" => Err(Error::invalid(
-                "credentials",
-                "`host` (sharing ~/.ssh, ~/.gitconfig…) is not supported: it hands host secrets to the agent; use `sandbox` or `none`",
-            )),
-            _ => Err(Error::invalid(
-                "credentials",
-                format!("`{}` is not one of: sandbox, none", s.escape_debug()),
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for CredentialsMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            CredentialsMode::Sandbox => "sandbox",
-            CredentialsMode::None => "none",
-        })
-    }
-}
-
-/// The sandbox's network.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NetworkMode {
-    /// The engine's default bridge: outbound access, nothing published.
-    #[default]
-    Bridge,
-    /// No network at all (loopback only).
-    None,
-}
-
-impl std::str::FromStr for NetworkMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "bridge" => Ok(NetworkMode::Bridge),
-            "none" => Ok(NetworkMode::None),
-            _ => Err(Error::invalid(
-                "network",
-                format!(
-                    "`{}` is not one of: bridge, none (host networking is never allowed)",
-                    s.escape_debug()
-                ),
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for NetworkMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            NetworkMode::Bridge => "bridge",
-            NetworkMode::None => "none",
-        })
-    }
-}
+use crate::model::agent::Agent;
+use crate::model::credentials::CredentialsMode;
+use crate::model::mount::Mount;
+use crate::model::network::NetworkMode;
+use crate::model::resources::Resources;
+use crate::model::validate;
 
 /// A validated description of a sandbox: what [`crate::SandboxBuilder`] builds and what is
 /// stored (secrets fingerprinted) on the container.
@@ -200,7 +126,7 @@ impl SandboxSpec {
             validate::label(k, v)?;
         }
         if let Some(p) = &self.ca_bundle {
-            self.ca_bundle = Some(crate::ca_bundle::validate(p)?);
+            self.ca_bundle = Some(crate::model::ca_bundle::validate(p)?);
         }
         Ok(self)
     }
@@ -212,8 +138,9 @@ impl SandboxSpec {
             .get_or_insert_with(|| self.agent.default_template.clone());
         s.mount_docker_socket.get_or_insert(false);
         s.credentials.get_or_insert(CredentialsMode::Sandbox);
-        s.name
-            .get_or_insert_with(|| crate::naming::derive_name(&self.workspace, &self.agent.name));
+        s.name.get_or_insert_with(|| {
+            crate::model::naming::derive_name(&self.workspace, &self.agent.name)
+        });
         s.resources.pids.get_or_insert(Resources::DEFAULT_PIDS);
         s.network.get_or_insert(NetworkMode::Bridge);
         s.share_agent_config.get_or_insert(false);

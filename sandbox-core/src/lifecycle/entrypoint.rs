@@ -2,20 +2,10 @@
 //! (the sandbox user at the workspace owner's uid/gid, its home, the credential links), a
 //! ready marker, then `sleep infinity` under the engine's init. Everything else is exec'd.
 
-use crate::labels::INTERNAL_DIR;
+use crate::model::paths::CREDENTIALS_DIR;
 
 /// Printed by the setup when the sandbox is ready for execs.
 pub(crate) const READY_MARKER: &str = "docksandbox-ready";
-
-/// Where the per-agent credentials volume is mounted.
-pub(crate) fn credentials_dir() -> String {
-    format!("{INTERNAL_DIR}/credentials")
-}
-
-/// Where the host's shared agent configuration is mounted (read-only).
-pub(crate) fn host_config_dir() -> String {
-    format!("{INTERNAL_DIR}/host-config")
-}
 
 /// Arguments: uid gid home credentials-dir host-config-paths (newline-separated)
 /// [credential paths…]. POSIX sh, busybox included.
@@ -90,18 +80,11 @@ pub(crate) fn entrypoint(
         uid.to_string(),
         gid.to_string(),
         home.to_string(),
-        cred_paths.map(|_| credentials_dir()).unwrap_or_default(),
+        cred_paths
+            .map(|_| CREDENTIALS_DIR.to_string())
+            .unwrap_or_default(),
         config_paths.join("\n"),
     ];
     v.extend(cred_paths.unwrap_or_default().iter().cloned());
     v
-}
-
-/// Home of the sandbox user: `/root` for root, `/home/agent` for everyone else.
-pub(crate) fn home_for(uid: u32) -> &'static str {
-    if uid == 0 {
-        "/root"
-    } else {
-        "/home/agent"
-    }
 }

@@ -1,0 +1,147 @@
+//! The container a sandbox is: its spec turned into the one [`ContainerConfig`] the backend
+//! creates (mounts, environment, user, hardening, limits, network, labels, entrypoint).
+
+use std::os::unix::fs::MetadataExt;
+
+use crate::backend::{Backend, ContainerConfig, MountKind, MountRequest, SecuritySettings};
+use crate::error::{Error, Result};
+use crate::lifecycle::entrypoint::entrypoint;
+use crate::model::ca_bundle;
+use crate::model::credentials::CredentialsMode;
+use crate::model::naming::credentials_volume;
+use crate::model::network::NetworkMode;
+use crate::model::paths::{
+    home_for, CA_BUNDLE_TARGET, CREDENTIALS_DIR, DOCKER_SOCKET_TARGET, HOST_CONFIG_DIR,
+};
+use crate::model::resources::Resources;
+use crate::model::spec::SandboxSpec;
+use crate::model::validate;
+use crate::reuse::stored_spec::encode;
+
+/// The container for the resolved `spec`: the workspace at the same path, the extra mounts,
+/// the credentials volume, shared agent config and CA bundle when asked for, the hardened
+/// settings, the labels that store the spec, and the entrypoint that sets the user up.
+pub(crate) fn container_config(
+    backend: &dyn Backend,
+    spec: &SandboxSpec,
+) -> Result<ContainerConfig> {
+    let meta = std::fs::metadata(&spec.workspace).map_err(|e| {
+        Error::invalid(
+            "workspace",
+            format!(
+                "{}: {e} (it changed after validation)",
+                spec.workspace.display()
+            ),
+        )
+    })?;
+    let (uid, gid) = (meta.uid(), meta.gid());
+    let home = home_for(uid);
+    let user = format!("{uid}:{gid}");
+    let ws = spec.workspace.to_string_lossy().into_owned();
+    let mut mounts = vec![MountRequest {
+        kind: MountKind::Bind,
+        source: ws.clone(),
+        target: ws.clone(),
+        read_only: false,
+    }];
+    for m in &spec.mounts {
+        mounts.push(MountRequest {
+            kind: MountKind::Bind,
+            source: m.host.to_string_lossy().into_owned(),
+            target: m.container.to_string_lossy().into_owned(),
+            read_only: m.read_only,
+        });
+    }
+    let creds = (spec.credentials == Some(CredentialsMode::Sandbox)
+        && !spec.agent.credential_paths.is_empty())
+    .then_some(spec.agent.credential_paths.as_slice());
+    if creds.is_some() {
+        mounts.push(MountRequest {
+            kind: MountKind::Volume,
+            source: credentials_volume(&spec.agent.name),
+            target: CREDENTIALS_DIR.into(),
+            read_only: false,
+        });
+    }
+    if spec.share_agent_config == Some(true) {
+        mounts.extend(host_agent_config(spec)?);
+    }
+    let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if let Some(ca) = &spec.ca_bundle {
+        mounts.push(MountRequest {
+            kind: MountKind::Bind,
+            source: ca.to_string_lossy().into_owned(),
+            target: CA_BUNDLE_TARGET.into(),
+            read_only: true,
+        });
+        env.extend(
+            ca_bundle::env_pairs()
+                .filter(|(k, _)| !spec.env.contains_key(k))
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+    }
+    let mut group_add = Vec::new();
+    if spec.mount_docker_socket == Some(true) {
+        let sock = backend.engine_socket().ok_or_else(|| {
+            Error::invalid(
+                "mount_docker_socket",
+                format!(
+                    "the engine at {} is not reached through a local socket, so its socket cannot be mounted",
+                    backend.host()
+                ),
+            )
+        })?;
+        mounts.push(MountRequest {
+            kind: MountKind::Bind,
+            source: sock.path,
+            target: DOCKER_SOCKET_TARGET.into(),
+            read_only: false,
+        });
+        if let Some(g) = sock.gid.filter(|g| *g != 0) {
+            group_add.push(g.to_string());
+        }
+    }
+    Ok(ContainerConfig {
+        name: spec.name.clone().unwrap_or_default(),
+        image: spec.template_image().to_string(),
+        labels: encode(spec, &user, home)?,
+        env,
+        entrypoint: entrypoint(uid, gid, home, creds, &spec.agent.user_config_paths),
+        user: "0:0".into(),
+        working_dir: ws,
+        mounts,
+        security: SecuritySettings::hardened(
+            spec.resources.pids.unwrap_or(Resources::DEFAULT_PIDS),
+        ),
+        cpus: spec.resources.cpus,
+        memory: spec.resources.memory,
+        network: spec.network.unwrap_or(NetworkMode::Bridge),
+        group_add,
+    })
+}
+
+/// Read-only mounts of the host's non-secret agent configuration that exists, each checked
+/// like any mount (canonical, no secrets, no system paths) and of a file or directory.
+fn host_agent_config(spec: &SandboxSpec) -> Result<Vec<MountRequest>> {
+    let Some(home) = validate::host_home() else {
+        return Err(Error::invalid(
+            "share_agent_config",
+            "the host's home directory is unknown (set HOME)",
+        ));
+    };
+    let mut out = Vec::new();
+    for p in &spec.agent.user_config_paths {
+        let host = home.join(p);
+        if std::fs::symlink_metadata(&host).is_err() {
+            continue;
+        }
+        let canon = validate::shared_config_source(&host, &home)?;
+        out.push(MountRequest {
+            kind: MountKind::Bind,
+            source: canon.to_string_lossy().into_owned(),
+            target: format!("{HOST_CONFIG_DIR}/{p}"),
+            read_only: true,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,250 @@
+//! Create-or-reuse: the heart of `run`.
+//!
+//! A sandbox is keyed by (canonical workspace, agent) through a label. Concurrent `run`s race
+//! on a deterministic container name: the engine lets exactly one create it, the others get
+//! "name taken" and adopt the winner. No lock files, no daemon.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::backend::{ContainerDetails, Created, SandboxStatus};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::lifecycle::container_config::container_config;
+use crate::lifecycle::entrypoint::READY_MARKER;
+use crate::lifecycle::mount_check::verify_mounts;
+use crate::model::credentials::CredentialsMode;
+use crate::model::label_keys::{CREDENTIALS_OF, KEY, MANAGED};
+use crate::model::naming::{credentials_volume, sandbox_key};
+use crate::model::spec::SandboxSpec;
+use crate::reuse::drift::reconcile;
+use crate::reuse::stored_spec::{decode, storable, stored_user};
+use crate::sandbox::Sandbox;
+use crate::templates::build::TemplateBuilder;
+use crate::templates::definition::{Template, TemplateBuildOptions};
+
+/// How long the in-container setup may take before `run` gives up.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How [`crate::Client::run`] treats an existing sandbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Replace an existing sandbox whose stored config differs from the requested one.
+    pub recreate: bool,
+}
+
+/// Creates the sandbox described by `spec`, or reuses the existing one for its workspace and
+/// agent (see [`crate::Client::run`]).
+pub(crate) async fn run(
+    engine: &Engine,
+    spec: SandboxSpec,
+    options: RunOptions,
+) -> Result<Sandbox> {
+    let spec = spec.validate()?;
+    let key = sandbox_key(&spec.workspace, &spec.agent.name);
+    let found = engine.backend.list(&[(KEY, key.as_str())]).await?;
+    if let Some(existing) = found.into_iter().min_by_key(|s| s.created) {
+        let status = existing.status;
+        if let Some(sb) = adopt(
+            engine,
+            &spec,
+            existing.id,
+            existing.name,
+            &existing.labels,
+            status,
+            options,
+        )
+        .await?
+        {
+            return Ok(sb);
+        }
+    }
+    create(engine, &spec, options).await
+}
+
+/// Reuses an existing sandbox; `None` when it was removed to be recreated.
+async fn adopt(
+    engine: &Engine,
+    requested: &SandboxSpec,
+    id: String,
+    name: String,
+    stored_labels: &HashMap<String, String>,
+    status: SandboxStatus,
+    options: RunOptions,
+) -> Result<Option<Sandbox>> {
+    let stored = decode(stored_labels)?;
+    match reconcile(requested, &stored) {
+        Ok(_effective) => {
+            if status != SandboxStatus::Running {
+                // Stopped, killed, or its engine restarted: say so, then bring it back.
+                tracing::info!("sandbox `{name}` was {status}; starting it again");
+            }
+            match status {
+                SandboxStatus::Running => {}
+                SandboxStatus::Paused => engine.backend.unpause(&id).await?,
+                _ => engine
+                    .backend
+                    .start(&id)
+                    .await
+                    .map_err(|e| start_error(&name, e))?,
+            }
+            let d = engine.backend.inspect(&id).await?;
+            wait_ready(engine, &name, &d).await?;
+            let sb = Sandbox::from_labels(engine.backend.clone(), id, name, stored_labels)?;
+            Ok(Some(sb.with_agent(requested.agent.clone())))
+        }
+        Err(_) if options.recreate => {
+            tracing::info!(sandbox = %name, "configuration changed; recreating");
+            engine.backend.remove(&id, true).await?;
+            Ok(None)
+        }
+        Err(changes) => Err(Error::ConfigChanged { name, changes }),
+    }
+}
+
+async fn wait_ready(engine: &Engine, name: &str, d: &ContainerDetails) -> Result<()> {
+    if d.summary.status != SandboxStatus::Running {
+        return Err(Error::StartFailed {
+            name: name.to_string(),
+            reason: format!("it is {} right after start", d.summary.status),
+        });
+    }
+    engine
+        .backend
+        .wait_for_output(
+            &d.summary.id,
+            d.started_at.as_deref(),
+            READY_MARKER,
+            READY_TIMEOUT,
+        )
+        .await
+        .map_err(|e| named(name, e))
+}
+
+async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
+    let backend = &engine.backend;
+    let resolved = spec.resolved();
+    let config = container_config(backend.as_ref(), &resolved)?;
+    let key = sandbox_key(&resolved.workspace, &resolved.agent.name);
+    // A name held by another container is refused before anything (a volume) is made.
+    match backend.inspect(&config.name).await {
+        Ok(d) if d.summary.labels.get(KEY) != Some(&key) => {
+            return Err(Error::NameInUse { name: config.name })
+        }
+        Ok(_) | Err(Error::NotFound { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    if let Some(t) = Template::for_image(&config.image) {
+        let mut opts = TemplateBuildOptions::from_env();
+        if let Some(ca) = &resolved.ca_bundle {
+            opts.ca_bundle = Some(ca.clone());
+        }
+        TemplateBuilder::new(engine)
+            .ensure_template(t, &opts)
+            .await?;
+    }
+    if resolved.credentials == Some(CredentialsMode::Sandbox)
+        && !resolved.agent.credential_paths.is_empty()
+    {
+        let vol_labels = HashMap::from([
+            (MANAGED.to_string(), "true".to_string()),
+            (CREDENTIALS_OF.to_string(), resolved.agent.name.clone()),
+        ]);
+        backend
+            .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
+            .await?;
+    }
+    let mut backoff = Duration::from_millis(5);
+    let mut pulled = false;
+    for _attempt in 0..40 {
+        let created = match backend.create(&config).await {
+            Err(Error::ImageNotFound { .. }) if !pulled => {
+                pulled = true;
+                engine.pull(&config.image).await?;
+                continue;
+            }
+            other => other.map_err(|e| named(&config.name, e))?,
+        };
+        let id = match created {
+            Created::New(id) => id,
+            Created::NameTaken => {
+                // The engine reserves a name before the container can be inspected: a
+                // concurrent winner may not be visible yet, or may have failed and gone.
+                let d = match backend.inspect(&config.name).await {
+                    Ok(d) => d,
+                    Err(Error::NotFound { .. }) => {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_millis(200));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if d.summary.labels.get(KEY) != Some(&key) {
+                    return Err(Error::NameInUse { name: config.name });
+                }
+                let status = d.summary.status;
+                let s = d.summary;
+                match adopt(engine, spec, s.id, s.name, &s.labels, status, options).await? {
+                    Some(sb) => return Ok(sb),
+                    None => continue,
+                }
+            }
+        };
+        if let Err(e) = crate::channel::helper_binary::install(backend.as_ref(), &id).await {
+            tracing::warn!(error = %e, sandbox = %config.name, "could not place the exec helper; this sandbox's commands will use the engine's exec");
+        }
+        let started = async {
+            backend
+                .start(&id)
+                .await
+                .map_err(|e| start_error(&config.name, e))?;
+            let d = backend.inspect(&id).await?;
+            verify_mounts(&config, &d)?;
+            wait_ready(engine, &config.name, &d).await
+        }
+        .await;
+        if let Err(e) = started {
+            if let Err(rm) = backend.remove(&id, true).await {
+                tracing::warn!(error = %rm, "could not remove the failed sandbox");
+            }
+            return Err(e);
+        }
+        let (user, home) = stored_user(&config.labels);
+        return Ok(Sandbox::new(
+            backend.clone(),
+            id,
+            config.name,
+            storable(&resolved),
+            user,
+            home,
+        ));
+    }
+    Err(Error::NameInUse { name: config.name })
+}
+
+/// A backend's start and mount errors named after the sandbox (backends name the container).
+fn named(name: &str, e: Error) -> Error {
+    match e {
+        Error::MountMismatch { reason, .. } => Error::MountMismatch {
+            name: name.to_string(),
+            reason,
+        },
+        Error::StartFailed { reason, .. } => Error::StartFailed {
+            name: name.to_string(),
+            reason,
+        },
+        e => e,
+    }
+}
+
+/// A failed start: typed errors named after the sandbox, any other engine refusal a
+/// [`Error::StartFailed`] carrying the engine's message.
+fn start_error(name: &str, e: Error) -> Error {
+    match named(name, e) {
+        Error::Engine { message, .. } => Error::StartFailed {
+            name: name.to_string(),
+            reason: message,
+        },
+        e => e,
+    }
+}

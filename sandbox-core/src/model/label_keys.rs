@@ -1,0 +1,25 @@
+//! The names of the labels docksandbox stores its state under (the values are written by
+//! `reuse::stored_spec`). Validation reserves [`PREFIX`] for them.
+
+/// Prefix of every label docksandbox owns.
+pub const PREFIX: &str = "docksandbox.";
+/// Marks a container as a docksandbox sandbox.
+pub const MANAGED: &str = "docksandbox.managed";
+/// The sandbox key: a hash of (agent, canonical workspace). One sandbox per key.
+pub const KEY: &str = "docksandbox.key";
+/// Canonical workspace path.
+pub const WORKSPACE: &str = "docksandbox.workspace";
+/// Agent name.
+pub const AGENT: &str = "docksandbox.agent";
+/// The effective spec, JSON, secrets fingerprinted.
+pub const SPEC: &str = "docksandbox.spec";
+/// SHA-256 of [`SPEC`].
+pub const SPEC_HASH: &str = "docksandbox.spec-hash";
+/// docksandbox version that created the sandbox.
+pub const VERSION: &str = "docksandbox.version";
+/// `uid:gid` the sandbox's processes run as (the workspace owner's).
+pub const USER: &str = "docksandbox.user";
+/// Home directory of the sandbox user.
+pub const HOME: &str = "docksandbox.home";
+/// Marks a credentials volume, naming the agent whose login it holds.
+pub const CREDENTIALS_OF: &str = "docksandbox.credentials-of";

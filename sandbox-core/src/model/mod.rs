@@ -1,0 +1,17 @@
+//! What a sandbox is, as data and rules: the spec and its parts, the validation of every
+//! value, names, paths and secrets. Nothing here talks to an engine.
+
+pub(crate) mod agent;
+pub(crate) mod ca_bundle;
+pub(crate) mod credentials;
+pub(crate) mod key_value;
+pub(crate) mod label_keys;
+pub(crate) mod mount;
+pub(crate) mod naming;
+pub(crate) mod network;
+pub(crate) mod paths;
+pub(crate) mod resources;
+pub(crate) mod secrets;
+pub(crate) mod shell_words;
+pub(crate) mod spec;
+pub(crate) mod validate;

@@ -1,0 +1,35 @@
+//! What a command in a sandbox gives back: the captured output, or a stream of it.
+
+use futures_util::stream::BoxStream;
+
+use crate::backend::ExecEvent;
+use crate::error::Result;
+
+/// The captured result of a finished command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecOutput {
+    /// Exit code (128 + signal number when a signal ended it).
+    pub exit_code: i64,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+}
+
+impl ExecOutput {
+    /// Whether the command exited with 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    /// Stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// A streaming command: stdout and stderr chunks as they come, then [`ExecEvent::Exit`].
+pub type ExecStream = BoxStream<'static, Result<ExecEvent>>;

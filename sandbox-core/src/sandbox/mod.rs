@@ -1,0 +1,208 @@
+//! The handle on one running sandbox: exec, files, agent, stop, remove, inspect.
+
+//!
+//! The handle's methods live by concept: identity and lifecycle here, commands in
+//! [`exec`](self::exec), the agent in `agent_launch`, files in `files`.
+
+pub(crate) mod agent_launch;
+pub(crate) mod exec;
+pub(crate) mod exec_options;
+pub(crate) mod exec_output;
+pub(crate) mod files;
+pub(crate) mod git_identity;
+pub(crate) mod info;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::OnceCell;
+
+use crate::backend::{Backend, SandboxStatus};
+use crate::channel::Channel;
+use crate::error::{Error, Result};
+use crate::model::agent::Agent;
+use crate::model::spec::SandboxSpec;
+use crate::reuse::stored_spec::{decode, stored_user};
+use crate::sandbox::info::SandboxInfo;
+
+/// A sandbox: one container for one (workspace, agent), with the workspace at the same path.
+///
+/// Cheap to clone; all clones share one engine connection.
+///
+/// ```no_run
+/// use docksandbox::{Sandbox, Shell};
+/// # async fn demo() -> docksandbox::Result<()> {
+/// let sandbox = Sandbox::builder()
+///     .workspace(std::env::current_dir()?)
+///     .agent(Shell)
+///     .run()
+///     .await?;
+/// let out = sandbox.exec(["pwd"]).await?;
+/// assert_eq!(out.stdout_str().trim(), std::env::current_dir()?.to_str().unwrap());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    backend: Arc<dyn Backend>,
+    id: String,
+    name: String,
+    spec: SandboxSpec,
+    user: String,
+    home: String,
+    git_env: OnceCell<Vec<String>>,
+    agent_program: OnceCell<String>,
+    channel: Arc<Channel>,
+}
+
+/// Size of a terminal, for [`Sandbox::attach_agent`] and [`Sandbox::exec_process`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TtySize {
+    /// Rows.
+    pub rows: u16,
+    /// Columns.
+    pub cols: u16,
+}
+
+impl Sandbox {
+    pub(crate) fn new(
+        backend: Arc<dyn Backend>,
+        id: String,
+        name: String,
+        spec: SandboxSpec,
+        user: String,
+        home: String,
+    ) -> Self {
+        let channel = Arc::new(Channel::new(backend.clone(), id.clone(), name.clone()));
+        Sandbox {
+            inner: Arc::new(Inner {
+                backend,
+                id,
+                name,
+                spec,
+                user,
+                home,
+                git_env: OnceCell::new(),
+                agent_program: OnceCell::new(),
+                channel,
+            }),
+        }
+    }
+
+    /// The handle on container `id` called `name`, from the labels that store its spec.
+    pub(crate) fn from_labels(
+        backend: Arc<dyn Backend>,
+        id: String,
+        name: String,
+        labels: &HashMap<String, String>,
+    ) -> Result<Self> {
+        let spec = decode(labels)?;
+        let (user, home) = stored_user(labels);
+        Ok(Sandbox::new(backend, id, name, spec, user, home))
+    }
+
+    /// The same sandbox with another agent profile (a re-run may bring an updated profile).
+    pub(crate) fn with_agent(self, agent: Agent) -> Self {
+        let i = &self.inner;
+        let mut spec = i.spec.clone();
+        spec.agent = agent;
+        Sandbox {
+            inner: Arc::new(Inner {
+                backend: i.backend.clone(),
+                id: i.id.clone(),
+                name: i.name.clone(),
+                spec,
+                user: i.user.clone(),
+                home: i.home.clone(),
+                git_env: OnceCell::new(),
+                agent_program: OnceCell::new(),
+                channel: i.channel.clone(),
+            }),
+        }
+    }
+
+    /// The container id.
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+    /// The container name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+    /// The agent profile.
+    pub fn agent(&self) -> &Agent {
+        &self.inner.spec.agent
+    }
+    /// The workspace path (the same on the host and in the sandbox).
+    pub fn workspace(&self) -> &Path {
+        &self.inner.spec.workspace
+    }
+    /// The effective spec (secret env values fingerprinted).
+    pub fn spec(&self) -> &SandboxSpec {
+        &self.inner.spec
+    }
+    /// `uid:gid` commands run as by default (the workspace owner's).
+    pub fn user(&self) -> &str {
+        &self.inner.user
+    }
+    /// The sandbox user's home directory.
+    pub fn home(&self) -> &str {
+        &self.inner.home
+    }
+    /// The engine backend.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.inner.backend
+    }
+
+    /// Stops the sandbox (its processes are killed after 10 s). `run` starts it again.
+    pub async fn stop(&self) -> Result<()> {
+        self.inner
+            .backend
+            .stop(&self.inner.id, Duration::from_secs(10))
+            .await
+    }
+
+    /// Removes the sandbox, running or not. The credentials volume is kept.
+    pub async fn remove(&self) -> Result<()> {
+        self.remove_with(true).await
+    }
+
+    /// Removes the sandbox; without `force` a running sandbox is refused with
+    /// [`Error::Running`] (like `docker rm` without `-f`).
+    pub async fn remove_with(&self, force: bool) -> Result<()> {
+        let status = self.status().await?;
+        let live = matches!(
+            status,
+            SandboxStatus::Running | SandboxStatus::Paused | SandboxStatus::Restarting
+        );
+        if !force && live {
+            return Err(Error::Running {
+                name: self.inner.name.clone(),
+            });
+        }
+        self.inner.backend.remove(&self.inner.id, force).await
+    }
+
+    /// Everything known about the sandbox, with its effective security settings.
+    pub async fn inspect(&self) -> Result<SandboxInfo> {
+        let d = self.inner.backend.inspect(&self.inner.id).await?;
+        Ok(SandboxInfo::from_details(d))
+    }
+
+    /// The sandbox's current status.
+    pub async fn status(&self) -> Result<SandboxStatus> {
+        Ok(self
+            .inner
+            .backend
+            .inspect(&self.inner.id)
+            .await?
+            .summary
+            .status)
+    }
+}
