@@ -1,5 +1,5 @@
 //! Builds the in-sandbox helper `docksandbox-execd` (crate `sandbox-execd`) as a static binary
-//! and hands its path to `src/helper.rs`, which embeds it. The helper is built by a nested
+//! and hands its path to `src/channel/helper_binary.rs`, which embeds it. The helper is built by a nested
 //! cargo in its own target directory: for the musl target when installed
 //! (`rustup target add x86_64-unknown-linux-musl`), else for the host's gnu target with
 //! `crt-static`. When neither works the helper is left out (an empty file): sandboxes then use

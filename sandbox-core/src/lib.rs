@@ -26,6 +26,8 @@
 //!
 //! The engine is reached through the [`Backend`] trait; [`DockerBackend`] implements it on bollard.
 
+#![deny(missing_docs)]
+
 mod archive;
 mod backend;
 mod channel;

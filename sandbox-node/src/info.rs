@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use napi_derive::napi;
-use serde::Serialize;
 
 /// A sandbox as `inspect()` and `list()` report it. `list()` fills what one listing request
 /// knows; `inspect()` also fills `mounts`, `security`, `resources` and `network`. Secrets never
@@ -106,14 +105,6 @@ pub struct ResourcesInfo {
     pub pids: Option<i64>,
 }
 
-/// The name serde gives a unit enum variant (`running`, `bind`, …).
-fn word(v: impl Serialize) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => "unknown".into(),
-    }
-}
-
 impl From<docksandbox::SandboxInfo> for SandboxInfo {
     fn from(i: docksandbox::SandboxInfo) -> Self {
         // Destructured in full: a field added to the core fails to compile here.
@@ -145,7 +136,7 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             agent,
             workspace: workspace.to_string_lossy().into_owned(),
             template,
-            status: word(status),
+            status: status.as_str().to_owned(),
             created,
             created_at,
             env,
@@ -180,7 +171,7 @@ impl From<docksandbox::MountRequest> for MountInfo {
             read_only,
         } = m;
         MountInfo {
-            kind: word(kind),
+            kind: kind.as_str().to_owned(),
             source,
             target,
             read_only,

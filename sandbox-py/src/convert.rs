@@ -1,9 +1,9 @@
-//! Values crossing into Python: results, bytes, `inspect` dictionaries, statuses, and the
-//! arguments of `exec`.
+//! Values crossing into Python: results, bytes, `inspect` dictionaries, and the arguments of
+//! `exec`.
 
 use std::collections::BTreeMap;
 
-use docksandbox::{Error, ExecOptions, ExecOutput, SandboxInfo, SandboxStatus};
+use docksandbox::{ExecOptions, ExecOutput, SandboxInfo};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
@@ -18,6 +18,7 @@ pub enum Data {
 }
 
 impl Data {
+    /// The bytes (text encoded as UTF-8).
     pub fn into_vec(self) -> Vec<u8> {
         match self {
             Data::Bytes(b) => b.to_vec(),
@@ -49,14 +50,6 @@ impl<'py> IntoPyObject<'py> for Info {
 
     fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
         Ok(pythonize::pythonize(py, &self.0)?)
-    }
-}
-
-/// A status as its lowercase word (`running`, `stopped`, …), the serde form.
-pub fn status_word(s: SandboxStatus) -> String {
-    match serde_json::to_value(s) {
-        Ok(serde_json::Value::String(w)) => w,
-        _ => format!("{s:?}").to_lowercase(),
     }
 }
 
@@ -129,24 +122,30 @@ impl<'py> IntoPyObject<'py> for Output {
     }
 }
 
-/// The arguments of `exec` and `exec_stream`, as the core's options.
+/// The arguments of `exec` and `exec_stream` (sync and async), as the core's options.
 pub struct ExecArgs {
+    /// The program and its arguments.
     pub cmd: Vec<String>,
+    /// Everything else the keyword arguments say.
     pub opts: ExecOptions,
 }
 
 impl ExecArgs {
+    /// The core's arguments from the Python ones; an invalid `timeout` raises the mapped
+    /// exception (`InvalidSpecError`) before anything is sent.
     pub fn new(
+        py: Python<'_>,
         cmd: Vec<String>,
         env: Option<BTreeMap<String, String>>,
         workdir: Option<String>,
         user: Option<String>,
         stdin: Option<Data>,
         timeout: Option<f64>,
-    ) -> Result<Self, Error> {
+    ) -> PyResult<Self> {
         let timeout = timeout
             .map(|t| docksandbox::timeout_from_secs(t, "timeout"))
-            .transpose()?;
+            .transpose()
+            .map_err(|e| crate::errors::to_py(py, e))?;
         Ok(ExecArgs {
             cmd,
             opts: ExecOptions {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
-use crate::convert::{status_word, Bytes, Data, ExecArgs, Info, Output};
+use crate::convert::{Bytes, Data, ExecArgs, Info, Output};
 use crate::errors::raise;
 use crate::runtime::{awaitable, client, pid, wait};
 use crate::stream::ExecStream;
@@ -95,11 +95,15 @@ impl Sandbox {
 impl Sandbox {
     /// The current status: `running`, `stopped`, `paused`, … (asks the engine).
     fn status(&self, py: Python<'_>) -> PyResult<String> {
-        self.blocking(py, |sb| async move { sb.status().await.map(status_word) })
+        self.blocking(py, |sb| async move {
+            sb.status().await.map(|s| s.as_str().to_string())
+        })
     }
 
     fn status_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.later(py, |sb| async move { sb.status().await.map(status_word) })
+        self.later(py, |sb| async move {
+            sb.status().await.map(|s| s.as_str().to_string())
+        })
     }
 
     #[pyo3(signature = (cmd, *, env=None, workdir=None, user=None, stdin=None, timeout=None))]
@@ -114,8 +118,7 @@ impl Sandbox {
         stdin: Option<Data>,
         timeout: Option<f64>,
     ) -> PyResult<Output> {
-        let a = ExecArgs::new(cmd, env, workdir, user, stdin, timeout)
-            .map_err(|e| crate::errors::to_py(py, e))?;
+        let a = ExecArgs::new(py, cmd, env, workdir, user, stdin, timeout)?;
         self.blocking(py, |sb| async move {
             sb.exec_with(a.cmd, a.opts).await.map(Output)
         })
@@ -133,8 +136,7 @@ impl Sandbox {
         stdin: Option<Data>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let a = ExecArgs::new(cmd, env, workdir, user, stdin, timeout)
-            .map_err(|e| crate::errors::to_py(py, e))?;
+        let a = ExecArgs::new(py, cmd, env, workdir, user, stdin, timeout)?;
         self.later(py, |sb| async move {
             sb.exec_with(a.cmd, a.opts).await.map(Output)
         })
@@ -152,8 +154,7 @@ impl Sandbox {
         stdin: Option<Data>,
         timeout: Option<f64>,
     ) -> PyResult<ExecStream> {
-        let a = ExecArgs::new(cmd, env, workdir, user, stdin, timeout)
-            .map_err(|e| crate::errors::to_py(py, e))?;
+        let a = ExecArgs::new(py, cmd, env, workdir, user, stdin, timeout)?;
         self.blocking(py, |sb| async move {
             sb.exec_stream(a.cmd, a.opts).await.map(ExecStream::new)
         })
@@ -171,8 +172,7 @@ impl Sandbox {
         stdin: Option<Data>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let a = ExecArgs::new(cmd, env, workdir, user, stdin, timeout)
-            .map_err(|e| crate::errors::to_py(py, e))?;
+        let a = ExecArgs::new(py, cmd, env, workdir, user, stdin, timeout)?;
         self.later(py, |sb| async move {
             sb.exec_stream(a.cmd, a.opts).await.map(ExecStream::new)
         })

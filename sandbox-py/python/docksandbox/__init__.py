@@ -104,14 +104,10 @@ def _request(
     return {k: v for k, v in fields.items() if v is not None}
 
 
-class Sandbox:
-    """One sandbox: a container for one (workspace, agent), the workspace at the same path.
-
-    Get one from :func:`run`, :func:`get` or :func:`list`. Used as a context manager, the
-    sandbox is **stopped** on exit (not removed: its installed packages and files survive,
-    and the next :func:`run` starts it again); call :meth:`remove` inside the block to delete
-    it instead. Other code using the same sandbox concurrently sees it stop.
-    """
+class _SandboxBase:
+    """What the sync :class:`Sandbox` and :class:`docksandbox.aio.Sandbox` share: the native
+    handle and the identity it knows without asking the engine. Equality stays in each
+    subclass: a handle equals handles of the same sandbox from the same surface only."""
 
     __slots__ = ("_native",)
 
@@ -137,6 +133,21 @@ class Sandbox:
     def workspace(self) -> str:
         """The workspace path, the same on the host and in the sandbox."""
         return self._native.workspace
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+class Sandbox(_SandboxBase):
+    """One sandbox: a container for one (workspace, agent), the workspace at the same path.
+
+    Get one from :func:`run`, :func:`get` or :func:`list`. Used as a context manager, the
+    sandbox is **stopped** on exit (not removed: its installed packages and files survive,
+    and the next :func:`run` starts it again); call :meth:`remove` inside the block to delete
+    it instead. Other code using the same sandbox concurrently sees it stop.
+    """
+
+    __slots__ = ()
 
     @property
     def status(self) -> str:
@@ -217,9 +228,6 @@ class Sandbox:
 
     def __hash__(self) -> int:
         return hash(self.id)
-
-    def __repr__(self) -> str:
-        return repr(self._native)
 
 
 def _argv(cmd: Sequence[str]) -> builtins.list[str]:

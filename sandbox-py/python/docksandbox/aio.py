@@ -19,42 +19,19 @@ from __future__ import annotations
 import builtins
 from typing import Any, AsyncIterator, Awaitable, Generator, Mapping, Optional, Sequence, Union
 
-from . import Data, StrPath, _argv, _native, _request
+from . import Data, StrPath, _SandboxBase, _argv, _native, _request
 from ._native import ExecChunk, ExecResult, SandboxNotFoundError
 
 __all__ = ["Sandbox", "get", "list", "run"]
 
 
-class Sandbox:
+class Sandbox(_SandboxBase):
     """One sandbox, with coroutine methods (see :class:`docksandbox.Sandbox`).
 
     ``async with`` stops it on exit (not removed), like the sync context manager.
     """
 
-    __slots__ = ("_native",)
-
-    def __init__(self, native: _native.Sandbox) -> None:
-        self._native = native
-
-    @property
-    def id(self) -> str:
-        """The container id."""
-        return self._native.id
-
-    @property
-    def name(self) -> str:
-        """The container name."""
-        return self._native.name
-
-    @property
-    def agent(self) -> str:
-        """The agent's name."""
-        return self._native.agent
-
-    @property
-    def workspace(self) -> str:
-        """The workspace path, the same on the host and in the sandbox."""
-        return self._native.workspace
+    __slots__ = ()
 
     @property
     def status(self) -> Awaitable[str]:
@@ -127,9 +104,6 @@ class Sandbox:
 
     def __hash__(self) -> int:
         return hash(self.id)
-
-    def __repr__(self) -> str:
-        return repr(self._native)
 
 
 class _Starting:
