@@ -17,6 +17,8 @@ scripts/build-images.sh
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The core's docs: every public item documented (missing_docs is denied), no broken links.
+RUSTDOCFLAGS="-D warnings -D rustdoc::broken_intra_doc_links" cargo doc -p docksandbox --no-deps --quiet
 
 echo "== Rust tests (unit, properties, doc, integration against the engine)"
 export CI="${CI:-true}"   # tests fail instead of skipping when the engine is missing

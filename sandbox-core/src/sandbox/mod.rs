@@ -48,7 +48,7 @@ pub struct Sandbox {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     backend: Arc<dyn Backend>,
     id: String,
@@ -107,23 +107,14 @@ impl Sandbox {
         Ok(Sandbox::new(backend, id, name, spec, user, home))
     }
 
-    /// The same sandbox with another agent profile (a re-run may bring an updated profile).
+    /// The same sandbox with another agent profile (a re-run may bring an updated profile);
+    /// it shares this handle's exec channel and finds the agent's program anew.
     pub(crate) fn with_agent(self, agent: Agent) -> Self {
-        let i = &self.inner;
-        let mut spec = i.spec.clone();
-        spec.agent = agent;
+        let mut inner = Inner::clone(&self.inner);
+        inner.spec.agent = agent;
+        inner.agent_program = OnceCell::new();
         Sandbox {
-            inner: Arc::new(Inner {
-                backend: i.backend.clone(),
-                id: i.id.clone(),
-                name: i.name.clone(),
-                spec,
-                user: i.user.clone(),
-                home: i.home.clone(),
-                git_env: OnceCell::new(),
-                agent_program: OnceCell::new(),
-                channel: i.channel.clone(),
-            }),
+            inner: Arc::new(inner),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::backend::BuildRequest;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::ca_bundle;
+use crate::model::label_keys::VERSION;
 use crate::progress::Progress;
 use crate::templates::definition::{
     hex16, Template, TemplateBuildOptions, BASE_IMAGE_ENV, TEMPLATE_BASE, TEMPLATE_HASH,
@@ -201,15 +202,11 @@ impl<'e> TemplateBuilder<'e> {
         if ca.is_some() {
             build_args.extend(ca_bundle::env_pairs());
         }
-        let labels = HashMap::from([
-            (TEMPLATE_NAME.to_string(), t.name.clone()),
-            (TEMPLATE_HASH.to_string(), t.definition_hash()),
-            (TEMPLATE_INPUTS.to_string(), inputs),
-            (TEMPLATE_BASE.to_string(), from.clone()),
-            (
-                crate::model::label_keys::VERSION.to_string(),
-                crate::VERSION.to_string(),
-            ),
+        let labels = image_labels([
+            (TEMPLATE_NAME, t.name.clone()),
+            (TEMPLATE_HASH, t.definition_hash()),
+            (TEMPLATE_INPUTS, inputs),
+            (TEMPLATE_BASE, from.clone()),
         ]);
         let context = context_tar(&[
             ("Dockerfile", t.dockerfile().as_bytes()),
@@ -313,13 +310,9 @@ impl<'e> TemplateBuilder<'e> {
         if ca.is_some() {
             build_args.extend(ca_bundle::env_pairs());
         }
-        let labels = HashMap::from([
-            (TEMPLATE_NAME.to_string(), build.tag.clone()),
-            (TEMPLATE_INPUTS.to_string(), inputs),
-            (
-                crate::model::label_keys::VERSION.to_string(),
-                crate::VERSION.to_string(),
-            ),
+        let labels = image_labels([
+            (TEMPLATE_NAME, build.tag.clone()),
+            (TEMPLATE_INPUTS, inputs),
         ]);
         let _guard = BUILD_LOCK.lock().await;
         self.run_build(BuildRequest {
@@ -331,6 +324,15 @@ impl<'e> TemplateBuilder<'e> {
         })
         .await
     }
+}
+
+/// The labels of a built image: `pairs` and the docksandbox version that built it.
+fn image_labels<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain([(VERSION.to_string(), crate::VERSION.to_string())])
+        .collect()
 }
 
 fn header(len: usize) -> tar::Header {
