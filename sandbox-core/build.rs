@@ -1,55 +1,83 @@
-//! Builds the in-sandbox helper `docksandbox-execd` (crate `sandbox-execd`) as a static binary
-//! and hands its path to `src/channel/helper_binary.rs`, which embeds it. The helper is built by a nested
-//! cargo in its own target directory: for the musl target when installed
-//! (`rustup target add x86_64-unknown-linux-musl`), else for the host's gnu target with
-//! `crt-static`. When neither works the helper is left out (an empty file): sandboxes then use
-//! the engine's exec, and a warning says so.
+//! Builds the programs the core places beside or inside sandboxes as static binaries and hands
+//! their paths to the modules that embed them:
+//! - `docksandbox-execd` (crate `sandbox-execd`), the in-sandbox process server, embedded by
+//!   `src/channel/helper_binary.rs`;
+//! - `docksandbox-proxy` (crate `sandbox-proxy`), the egress proxy, embedded by
+//!   `src/egress/image.rs`.
 //!
-//! `DOCKSANDBOX_EXECD=/path/to/docksandbox-execd` embeds a prebuilt helper instead.
+//! Each is built by a nested cargo in its own target directory: for the musl target when
+//! installed (`rustup target add x86_64-unknown-linux-musl`), else for the host's gnu target
+//! with `crt-static`. When neither works the program is left out (an empty file): sandboxes then
+//! use the engine's exec (execd), or `proxy` networking fails with an error naming the fix.
+//!
+//! `DOCKSANDBOX_EXECD=/path/to/docksandbox-execd` and `DOCKSANDBOX_PROXY=/path/to/docksandbox-proxy`
+//! embed prebuilt programs instead.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn main() {
-    println!("cargo:rerun-if-env-changed=DOCKSANDBOX_EXECD");
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let dest = out.join("docksandbox-execd");
-    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
-    let helper_dir = manifest.join("../sandbox-execd");
-    for p in ["src", "Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", helper_dir.join(p).display());
-    }
+/// (crate directory, binary name, environment variable with a prebuilt binary, what happens without it)
+const PROGRAMS: [(&str, &str, &str, &str); 2] = [
+    (
+        "sandbox-execd",
+        "docksandbox-execd",
+        "DOCKSANDBOX_EXECD",
+        "sandboxes will use the engine's exec",
+    ),
+    (
+        "sandbox-proxy",
+        "docksandbox-proxy",
+        "DOCKSANDBOX_PROXY",
+        "`proxy` networking will be unavailable",
+    ),
+];
 
-    if let Some(prebuilt) = env::var_os("DOCKSANDBOX_EXECD") {
-        std::fs::copy(&prebuilt, &dest).expect("copy DOCKSANDBOX_EXECD");
+fn main() {
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    for (dir, bin, var, without) in PROGRAMS {
+        embed(&out, &manifest.join("..").join(dir), bin, var, without);
+    }
+}
+
+fn embed(out: &Path, crate_dir: &Path, bin: &str, var: &str, without: &str) {
+    println!("cargo:rerun-if-env-changed={var}");
+    let dest = out.join(bin);
+    for p in ["src", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", crate_dir.join(p).display());
+    }
+    if let Some(prebuilt) = env::var_os(var) {
+        std::fs::copy(&prebuilt, &dest).unwrap_or_else(|e| panic!("copy {var}: {e}"));
         return;
     }
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    let built = if os == "linux" && helper_dir.join("Cargo.toml").exists() {
-        let target_dir = nested_target_dir(&out);
+    let built = if os == "linux" && crate_dir.join("Cargo.toml").exists() {
+        let target_dir = nested_target_dir(out);
         let musl = format!("{arch}-unknown-linux-musl");
         let gnu = format!("{arch}-unknown-linux-gnu");
-        build(&helper_dir, &target_dir, &musl, false)
+        build(crate_dir, bin, &target_dir, &musl, false)
             .or_else(|why| {
-                println!("cargo:warning=docksandbox-execd: musl build failed ({why}); trying {gnu} with crt-static");
-                build(&helper_dir, &target_dir, &gnu, true)
+                println!(
+                    "cargo:warning={bin}: musl build failed ({why}); trying {gnu} with crt-static"
+                );
+                build(crate_dir, bin, &target_dir, &gnu, true)
             })
-            .map_err(|why| println!("cargo:warning=docksandbox-execd not built ({why}): sandboxes will use the engine's exec"))
+            .map_err(|why| println!("cargo:warning={bin} not built ({why}): {without}"))
             .ok()
     } else {
         None
     };
     match built {
-        Some(bin) => {
-            std::fs::copy(&bin, &dest).expect("copy the helper");
+        Some(path) => {
+            std::fs::copy(&path, &dest).unwrap_or_else(|e| panic!("copy {bin}: {e}"));
         }
-        None => std::fs::write(&dest, b"").expect("write the empty helper"),
+        None => std::fs::write(&dest, b"").expect("write an empty placeholder"),
     }
 }
 
-/// `<outer target dir>/docksandbox-execd`: shared by every profile, apart from the outer build's
+/// `<outer target dir>/docksandbox-helpers`: shared by every profile, apart from the outer build's
 /// own directories (a nested cargo must not wait on the lock the outer one holds).
 fn nested_target_dir(out: &Path) -> PathBuf {
     // OUT_DIR is <target>/[<triple>/]<profile>/build/<pkg>-<hash>/out
@@ -57,12 +85,13 @@ fn nested_target_dir(out: &Path) -> PathBuf {
         .find(|p| p.file_name().is_some_and(|n| n == "build"))
         .and_then(|b| b.parent())
         .and_then(|profile| profile.parent())
-        .map(|t| t.join("docksandbox-execd"))
-        .unwrap_or_else(|| out.join("execd-target"))
+        .map(|t| t.join("docksandbox-helpers"))
+        .unwrap_or_else(|| out.join("helpers-target"))
 }
 
 fn build(
     helper_dir: &Path,
+    bin: &str,
     target_dir: &Path,
     triple: &str,
     crt_static: bool,
@@ -70,14 +99,7 @@ fn build(
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(helper_dir)
-        .args([
-            "build",
-            "--release",
-            "--bin",
-            "docksandbox-execd",
-            "--target",
-            triple,
-        ])
+        .args(["build", "--release", "--bin", bin, "--target", triple])
         .arg("--manifest-path")
         .arg(helper_dir.join("Cargo.toml"))
         .arg("--target-dir")
@@ -120,13 +142,10 @@ fn build(
             last.into_iter().rev().collect::<Vec<_>>().join(" / ")
         ));
     }
-    let bin = target_dir
-        .join(triple)
-        .join("release")
-        .join("docksandbox-execd");
-    if bin.exists() {
-        Ok(bin)
+    let path = target_dir.join(triple).join("release").join(bin);
+    if path.exists() {
+        Ok(path)
     } else {
-        Err(format!("{} is missing after the build", bin.display()))
+        Err(format!("{} is missing after the build", path.display()))
     }
 }

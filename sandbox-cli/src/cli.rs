@@ -49,6 +49,8 @@ pub enum Command {
     Exec(ExecArgs),
     /// Build and list templates (the images sandboxes run in).
     Template(TemplateArgs),
+    /// Show and change what a sandbox can reach, and its connection log.
+    Network(NetworkArgs),
     /// Show the version.
     Version,
     /// Print a shell completion script.
@@ -113,9 +115,29 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub pids_limit: Option<i64>,
 
-    /// Network: bridge or none
-    #[arg(long, value_name = "bridge|none")]
+    /// Network: proxy (alone behind an egress proxy that applies the policy; the default), bridge (open, including this host and the LAN) or none
+    #[arg(long, value_name = "proxy|bridge|none")]
     pub network: Option<String>,
+
+    /// Allow a host through the proxy: HOST, *.DOMAIN, HOST:PORT, IP[:PORT] or CIDR (repeatable)
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
+    /// Refuse a host through the proxy (repeatable; the more specific rule wins, deny wins ties)
+    #[arg(long = "deny-host", value_name = "HOST")]
+    pub deny_hosts: Vec<String>,
+
+    /// What the proxy does with connections no rule decides [default: allow]
+    #[arg(long, value_name = "allow|deny")]
+    pub network_policy: Option<String>,
+
+    /// Allow a preset's hosts: agent, github, registries, or one of your presets (repeatable)
+    #[arg(long = "allow-preset", value_name = "NAME")]
+    pub allow_presets: Vec<String>,
+
+    /// Resolve NAME to IP in the proxy instead of asking DNS (repeatable)
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_hosts: Vec<String>,
 
     /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted into the sandbox and used to build its template [default: DOCKSANDBOX_CA_BUNDLE]
     #[arg(long, value_name = "FILE")]
@@ -351,4 +373,67 @@ pub struct TemplateBuildArgs {
     /// Print no progress messages
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// `docksandbox network`.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    #[command(subcommand)]
+    pub command: NetworkCommand,
+}
+
+/// The `network` subcommands: changes apply at once, without a restart, and last.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Allow hosts (HOST, *.DOMAIN, HOST:PORT, IP[:PORT], CIDR)
+    Allow {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// Hosts to allow
+        #[arg(value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+    },
+    /// Refuse hosts
+    Deny {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// Hosts to refuse
+        #[arg(value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+    },
+    /// Set what happens to connections no rule decides
+    Policy {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// allow or deny
+        #[arg(value_name = "allow|deny")]
+        default: String,
+    },
+    /// Show the rules in force (presets expanded)
+    Show {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the connection log: one line per connection
+    Log {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// Follow new connections
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// Print JSON lines
+        #[arg(long)]
+        json: bool,
+        /// Only refused connections
+        #[arg(long)]
+        denied: bool,
+    },
 }

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWrite;
 
 use crate::error::Result;
-use crate::model::network::NetworkMode;
 
 /// What a backend creates: one sandbox container, fully described.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +39,32 @@ pub struct ContainerConfig {
     pub cpus: Option<f64>,
     /// Memory limit in bytes (swap limited to the same).
     pub memory: Option<u64>,
-    /// Network.
-    pub network: NetworkMode,
+    /// The engine network the container is attached to: `bridge`, `none`, or a network's name.
+    pub network: String,
+    /// Other names of the container on that network.
+    pub network_aliases: Vec<String>,
+    /// DNS servers the engine's resolver forwards outside names to (empty: the engine's choice).
+    pub dns: Vec<String>,
+    /// Namespaced kernel settings of the container (`net.ipv4.ip_forward` …).
+    pub sysctls: HashMap<String, String>,
+    /// The engine restarts the container when it exits or the engine restarts, unless it was
+    /// stopped on purpose.
+    pub restart_unless_stopped: bool,
     /// Supplementary groups of the container's processes (e.g. the docker socket's group).
     pub group_add: Vec<String>,
+}
+
+/// An engine network for one sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRequest {
+    /// The network's name.
+    pub name: String,
+    /// Labels (docksandbox's state).
+    pub labels: HashMap<String, String>,
+    /// No route out, no address of the host on it, no IPv6: only its containers reach each other.
+    pub isolated: bool,
+    /// Its containers cannot reach each other (each reaches only the outside).
+    pub separate_peers: bool,
 }
 
 /// The kind of a mount.
@@ -392,7 +413,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn remove(&self, id: &str, force: bool) -> Result<()>;
     /// Inspects a container by id or name.
     async fn inspect(&self, id_or_name: &str) -> Result<ContainerDetails>;
-    /// Lists containers (running or not) carrying every `key=value` label given.
+    /// Lists containers (running or not) carrying every `key=value` label given (an empty
+    /// value: the label with any value).
     async fn list(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>>;
     /// Starts a command in a running container.
     async fn exec(&self, id: &str, request: ExecRequest) -> Result<ExecProcess>;
@@ -422,6 +444,27 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// The engine's socket, when it can be mounted into a container.
     fn engine_socket(&self) -> Option<EngineSocket>;
+    /// Creates a network unless one of that name exists. Not atomic: engines may allow two
+    /// networks of one name, so callers make sure only one of them creates it.
+    async fn ensure_network(&self, request: &NetworkRequest) -> Result<()>;
+    /// Attaches a created or running container to a network, with `aliases` as its other names there.
+    async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        aliases: &[String],
+    ) -> Result<()>;
+    /// Removes a network ([`crate::Error::NotFound`] when there is none).
+    async fn remove_network(&self, name: &str) -> Result<()>;
+    /// Names of the networks carrying every `key=value` label given (an empty value: any value).
+    async fn list_networks(&self, labels: &[(&str, &str)]) -> Result<Vec<String>>;
+    /// The addresses of the engine's gateways on its networks (the host's side of each bridge).
+    async fn gateways(&self) -> Result<Vec<std::net::IpAddr>>;
+    /// Removes a named volume ([`crate::Error::NotFound`] when there is none).
+    async fn remove_volume(&self, name: &str) -> Result<()>;
+    /// A container's output (stdout and stderr) as it was written, then, with `follow`, as it
+    /// comes until the container stops.
+    async fn logs(&self, id: &str, follow: bool) -> Result<BoxStream<'static, Result<Bytes>>>;
 }
 
 #[cfg(test)]

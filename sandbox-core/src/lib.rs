@@ -32,6 +32,7 @@ mod archive;
 mod backend;
 mod channel;
 mod docker;
+mod egress;
 mod engine;
 mod error;
 mod lifecycle;
@@ -44,10 +45,12 @@ mod templates;
 pub use backend::{
     Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
     EngineSocket, ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, ImageDetails,
-    MountKind, MountRequest, SandboxStatus, SecuritySettings,
+    MountKind, MountRequest, NetworkRequest, SandboxStatus, SecuritySettings,
 };
 pub use channel::CHANNEL_ENV;
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
+pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;
+pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
 pub use error::{Error, ErrorKind, FieldChange, Result};
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
@@ -60,6 +63,10 @@ pub use model::key_value::parse_pair;
 pub use model::mount::Mount;
 pub use model::naming::{credentials_volume, derive_name};
 pub use model::network::NetworkMode;
+pub use model::network_policy::{
+    parse_default as parse_network_default, parse_rule, NetworkDefault, NetworkPolicy, NetworkRule,
+    BUILTIN_PRESETS, PRESETS_FILE_ENV,
+};
 pub use model::paths::{CA_BUNDLE_TARGET, DOCKER_SOCKET_TARGET};
 pub use model::resources::{parse_memory, Resources};
 pub use model::secrets::is_secret_name;

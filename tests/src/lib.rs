@@ -77,13 +77,30 @@ impl TestEnv {
             .label(TEST_LABEL, &self.run_id)
     }
 
-    /// Ids of the containers this test created.
+    /// Ids of the sandboxes this test created (their proxies not included).
     pub fn containers(&self) -> Vec<String> {
         docker(&[
             "ps",
             "-aq",
             "--filter",
             &format!("label={TEST_LABEL}={}", self.run_id),
+            "--filter",
+            "label=docksandbox.managed=true",
+        ])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+    }
+
+    /// Ids of the egress proxies of this test's sandboxes.
+    pub fn proxies(&self) -> Vec<String> {
+        docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label={TEST_LABEL}={}", self.run_id),
+            "--filter",
+            "label=docksandbox.proxy-for",
         ])
         .lines()
         .map(str::to_owned)
@@ -93,12 +110,28 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        let ids = self.containers();
-        if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
-            args.extend(ids.iter().map(String::as_str));
-            docker(&args);
+        remove_labelled(&format!("{TEST_LABEL}={}", self.run_id));
+    }
+}
+
+/// Removes every container, then every network and volume, carrying `label` (`key=value`).
+pub fn remove_labelled(label: &str) {
+    let filter = format!("label={label}");
+    for (kind, list) in [
+        ("container", vec!["ps", "-aq", "--filter", &filter]),
+        ("network", vec!["network", "ls", "-q", "--filter", &filter]),
+        ("volume", vec!["volume", "ls", "-q", "--filter", &filter]),
+    ] {
+        let ids: Vec<String> = docker(&list).lines().map(str::to_owned).collect();
+        if ids.is_empty() {
+            continue;
         }
+        let mut args = match kind {
+            "container" => vec!["rm", "-f"],
+            other => vec![other, "rm"],
+        };
+        args.extend(ids.iter().map(String::as_str));
+        docker(&args);
     }
 }
 
@@ -161,3 +194,4 @@ pub fn cli() -> assert_cmd::Command {
     c.env_remove("RUST_LOG");
     c
 }
+pub mod internet;

@@ -95,6 +95,15 @@ struct Case {
     mount_docker_socket: Option<bool>,
     ca_bundle: Option<String>,
     share_agent_config: Option<bool>,
+    #[serde(default)]
+    allow_hosts: Vec<String>,
+    #[serde(default)]
+    deny_hosts: Vec<String>,
+    network_policy: Option<String>,
+    #[serde(default)]
+    allow_presets: Vec<String>,
+    #[serde(default)]
+    add_hosts: Vec<String>,
 }
 
 /// The fixture tree the placeholders point into.
@@ -534,6 +543,11 @@ impl Case {
             label_pairs: self.label_pairs.clone(),
             ca_bundle: self.ca_bundle.as_deref().map(|c| fx.text(c)),
             share_agent_config: self.share_agent_config,
+            allow_hosts: self.allow_hosts.clone(),
+            deny_hosts: self.deny_hosts.clone(),
+            network_policy: self.network_policy.clone(),
+            allow_presets: self.allow_presets.clone(),
+            add_hosts: self.add_hosts.clone(),
         };
         let mut b = req.builder()?;
         if raw {
@@ -600,6 +614,17 @@ impl Case {
         opt(&mut a, "memory", self.memory.clone());
         opt(&mut a, "pids-limit", self.pids_limit.map(|p| p.to_string()));
         opt(&mut a, "network", self.network.clone());
+        opt(&mut a, "network-policy", self.network_policy.clone());
+        for (flag, values) in [
+            ("allow-host", &self.allow_hosts),
+            ("deny-host", &self.deny_hosts),
+            ("allow-preset", &self.allow_presets),
+            ("add-host", &self.add_hosts),
+        ] {
+            for v in values {
+                a.push(format!("--{flag}={v}").into());
+            }
+        }
         opt(&mut a, "credentials", self.credentials.clone());
         if self.mount_docker_socket == Some(true) {
             a.push("--mount-docker-socket".into());

@@ -4,6 +4,7 @@ mod completion;
 mod exec;
 mod inspect;
 mod ls;
+mod network;
 mod rm;
 mod run;
 mod stop;
@@ -55,6 +56,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Stop(a) => stop::stop(&g, a).await,
         Command::Exec(a) => exec::exec(&g, a).await,
         Command::Template(a) => template::template(&g, a).await,
+        Command::Network(a) => network::network(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

@@ -26,6 +26,10 @@ pub async fn rm(g: &Global, a: RmArgs) -> Outcome {
             }
         }
     }
+    if a.all {
+        // And what sandboxes removed behind our back (`docker rm`) left: proxies, networks.
+        client.prune().await?;
+    }
     if failed {
         Err(Failure::Reported)
     } else {

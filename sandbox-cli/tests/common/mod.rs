@@ -109,20 +109,39 @@ impl TestEnv {
         stdout(&out).trim().to_string()
     }
 
-    /// Ids of this test's containers.
+    /// Ids of this test's sandboxes (their proxies not included).
     pub fn containers(&self) -> Vec<String> {
-        docker(&["ps", "-aq", "--filter", &format!("label={}", self.label())])
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label={}", self.label()),
+            "--filter",
+            "label=docksandbox.managed=true",
+        ])
+        .lines()
+        .map(str::to_owned)
+        .collect()
     }
 }
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        let ids = self.containers();
-        if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
+        // Sandboxes and their proxies, then their networks and volumes.
+        let filter = format!("label={}", self.label());
+        for (kind, list) in [
+            ("container", vec!["ps", "-aq", "--filter", &filter]),
+            ("network", vec!["network", "ls", "-q", "--filter", &filter]),
+            ("volume", vec!["volume", "ls", "-q", "--filter", &filter]),
+        ] {
+            let ids: Vec<String> = docker(&list).lines().map(str::to_owned).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let mut args = match kind {
+                "container" => vec!["rm", "-f"],
+                other => vec![other, "rm"],
+            };
             args.extend(ids.iter().map(String::as_str));
             docker(&args);
         }

@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigCgroupnsModeEnum,
-    HostConfigLogConfig, Mount, MountBindOptions, MountType,
+    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, HostConfig,
+    HostConfigCgroupnsModeEnum, HostConfigLogConfig, Mount, MountBindOptions, MountType,
+    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum,
 };
 
 use crate::backend::{
     ContainerConfig, ContainerDetails, ContainerSummary, MountKind, MountRequest, SandboxStatus,
     SecuritySettings,
 };
-use crate::model::network::NetworkMode;
 
 pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
     let mounts = c
@@ -46,13 +46,13 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
         nano_cpus: c.cpus.map(|n| (n * 1e9).round() as i64),
         memory: c.memory.map(|m| m as i64),
         memory_swap: c.memory.map(|m| m as i64),
-        network_mode: Some(
-            match c.network {
-                NetworkMode::Bridge => "bridge",
-                NetworkMode::None => "none",
-            }
-            .into(),
-        ),
+        network_mode: Some(c.network.clone()),
+        dns: (!c.dns.is_empty()).then(|| c.dns.clone()),
+        sysctls: (!c.sysctls.is_empty()).then(|| c.sysctls.clone()),
+        restart_policy: c.restart_unless_stopped.then_some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+            maximum_retry_count: None,
+        }),
         group_add: (!c.group_add.is_empty()).then(|| c.group_add.clone()),
         log_config: Some(HostConfigLogConfig {
             typ: Some("json-file".into()),
@@ -76,6 +76,15 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
         attach_stderr: Some(false),
         tty: Some(false),
         host_config: Some(host_config),
+        networking_config: (!c.network_aliases.is_empty()).then(|| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                c.network.clone(),
+                EndpointSettings {
+                    aliases: Some(c.network_aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
+        }),
         ..Default::default()
     }
 }

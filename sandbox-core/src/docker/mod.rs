@@ -11,8 +11,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder,
-    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use bollard::Docker;
 use bytes::Bytes;
@@ -20,10 +20,12 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use crate::backend::{
     Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
-    EngineSocket, ExecProcess, ExecRequest, ImageDetails,
+    EngineSocket, ExecProcess, ExecRequest, ImageDetails, NetworkRequest,
 };
 use crate::error::{Error, Result};
+use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest};
 use error_map::{map, mount_error, start_error, status};
+use futures_util::stream::BoxStream;
 
 /// The default engine address, as the docker CLI uses it.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
@@ -89,6 +91,15 @@ impl DockerBackend {
                 e => Err(mount_error(&config.name, e)),
             },
         }
+    }
+}
+
+/// An Engine API label filter: `key=value`, or `key` (any value) for an empty value.
+fn label_filter(key: &str, value: &str) -> String {
+    if value.is_empty() {
+        key.to_string()
+    } else {
+        format!("{key}={value}")
     }
 }
 
@@ -261,7 +272,7 @@ impl Backend for DockerBackend {
     async fn list(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>> {
         let filters: HashMap<&str, Vec<String>> = HashMap::from([(
             "label",
-            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            labels.iter().map(|(k, v)| label_filter(k, v)).collect(),
         )]);
         let opts = ListContainersOptionsBuilder::default()
             .all(true)
@@ -378,5 +389,130 @@ impl Backend for DockerBackend {
         let path = self.host.strip_prefix("unix://")?.to_string();
         let gid = std::fs::metadata(&path).ok().map(|m| m.gid());
         Some(EngineSocket { path, gid })
+    }
+
+    async fn ensure_network(&self, request: &NetworkRequest) -> Result<()> {
+        let mut options = HashMap::new();
+        if request.isolated {
+            // No address of the host on the bridge: nothing on the host answers its containers.
+            options.insert(
+                "com.docker.network.bridge.inhibit_ipv4".to_string(),
+                "true".to_string(),
+            );
+        }
+        if request.separate_peers {
+            options.insert(
+                "com.docker.network.bridge.enable_icc".to_string(),
+                "false".to_string(),
+            );
+        }
+        // This engine API has no atomic create-unless-exists: callers arbitrate who creates.
+        match self
+            .docker
+            .inspect_network(
+                &request.name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => match map(&self.host, e) {
+                e if status(&e) == Some(404) => {}
+                e => return Err(e),
+            },
+        }
+        let body = NetworkCreateRequest {
+            name: request.name.clone(),
+            driver: Some("bridge".into()),
+            internal: Some(request.isolated),
+            enable_ipv6: Some(false),
+            labels: Some(request.labels.clone()),
+            options: Some(options),
+            ..Default::default()
+        };
+        match self.docker.create_network(body).await {
+            Ok(_) => Ok(()),
+            Err(e) => match map(&self.host, e) {
+                e if status(&e) == Some(409) => Ok(()),
+                e => Err(e),
+            },
+        }
+    }
+
+    async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        aliases: &[String],
+    ) -> Result<()> {
+        let body = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: (!aliases.is_empty()).then(|| aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        self.docker
+            .connect_network(network, body)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), network))
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        self.docker
+            .remove_network(name)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), name))
+    }
+
+    async fn list_networks(&self, labels: &[(&str, &str)]) -> Result<Vec<String>> {
+        let filter: Vec<String> = labels.iter().map(|(k, v)| label_filter(k, v)).collect();
+        let opts = ListNetworksOptionsBuilder::default()
+            .filters(&HashMap::from([("label".to_string(), filter)]))
+            .build();
+        let nets = self
+            .docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(|e| map(&self.host, e))?;
+        Ok(nets.into_iter().filter_map(|n| n.name).collect())
+    }
+
+    async fn gateways(&self) -> Result<Vec<std::net::IpAddr>> {
+        let nets = self
+            .docker
+            .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
+            .await
+            .map_err(|e| map(&self.host, e))?;
+        Ok(nets
+            .into_iter()
+            .flat_map(|n| n.ipam.and_then(|i| i.config).unwrap_or_default())
+            .filter_map(|c| c.gateway.and_then(|g| g.parse().ok()))
+            .collect())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.docker
+            .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), name))
+    }
+
+    async fn logs(&self, id: &str, follow: bool) -> Result<BoxStream<'static, Result<Bytes>>> {
+        let opts = LogsOptionsBuilder::default()
+            .follow(follow)
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let host = self.host.clone();
+        let reference = id.to_string();
+        Ok(self
+            .docker
+            .logs(id, Some(opts))
+            .map(move |c| {
+                c.map(|c| c.into_bytes())
+                    .map_err(|e| not_found(map(&host, e), &reference))
+            })
+            .boxed())
     }
 }

@@ -10,6 +10,7 @@ use crate::model::agent::Agent;
 use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
+use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
 use crate::model::spec::SandboxSpec;
 use crate::sandbox::Sandbox;
@@ -51,6 +52,7 @@ pub struct SandboxBuilder {
     name: Option<String>,
     resources: Resources,
     network: Option<NetworkMode>,
+    network_policy: Option<NetworkPolicy>,
     labels: BTreeMap<String, String>,
     ca_bundle: Option<PathBuf>,
     share_agent_config: Option<bool>,
@@ -141,6 +143,11 @@ impl SandboxBuilder {
         self.network = Some(network);
         self
     }
+    /// What the sandbox may reach through its egress proxy (`proxy` mode, the default).
+    pub fn network_policy(mut self, policy: NetworkPolicy) -> Self {
+        self.network_policy = Some(policy);
+        self
+    }
     /// A PEM bundle of CA certificates for the sandbox and its template build
     /// (see [`SandboxSpec::ca_bundle`]).
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
@@ -199,6 +206,7 @@ impl SandboxBuilder {
             name: self.name.clone(),
             resources: self.resources,
             network: self.network,
+            network_policy: self.network_policy.clone(),
             labels: self.labels.clone(),
             ca_bundle: self.ca_bundle.clone(),
             share_agent_config: self.share_agent_config,

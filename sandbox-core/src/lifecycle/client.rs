@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::docker::DockerBackend;
+use crate::egress::proxy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::lifecycle::run::{self, RunOptions};
@@ -177,6 +178,14 @@ impl Client {
     /// Removes the sandbox called `reference` (running or not). Credentials volumes are kept.
     pub async fn remove(&self, reference: &str) -> Result<()> {
         self.get(reference).await?.remove().await
+    }
+
+    /// Removes what sandboxes removed behind docksandbox's back (e.g. by `docker rm`) left: their
+    /// egress proxies, networks and policy volumes; returns how many sandboxes' parts went.
+    /// `run` does this too for parts older than two minutes; this call takes all of them, so
+    /// a `run` making a sandbox at the same moment may have to be repeated.
+    pub async fn prune(&self) -> Result<usize> {
+        proxy::remove_orphans(self.engine.backend.as_ref(), std::time::Duration::ZERO).await
     }
 
     /// Builds the built-in template `name` (`base`/`shell`, `claude`, `codex`, `gemini`,

@@ -1,9 +1,11 @@
 //! The container a sandbox is: its spec turned into the one [`ContainerConfig`] the backend
 //! creates (mounts, environment, user, hardening, limits, network, labels, entrypoint).
 
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 
 use crate::backend::{Backend, ContainerConfig, MountKind, MountRequest, SecuritySettings};
+use crate::egress::proxy;
 use crate::error::{Error, Result};
 use crate::lifecycle::entrypoint::entrypoint;
 use crate::model::ca_bundle;
@@ -80,6 +82,22 @@ pub(crate) fn container_config(
                 .map(|(k, v)| format!("{k}={v}")),
         );
     }
+    let name = spec.name.clone().unwrap_or_default();
+    let (network, dns) = match spec.network.unwrap_or(NetworkMode::Proxy) {
+        NetworkMode::Proxy => {
+            env.extend(
+                proxy::sandbox_env()
+                    .into_iter()
+                    .filter(|(k, _)| !spec.env.contains_key(k))
+                    .map(|(k, v)| format!("{k}={v}")),
+            );
+            (
+                proxy::network_name(&name),
+                vec![proxy::SANDBOX_DNS.to_string()],
+            )
+        }
+        mode => (mode.as_str().to_string(), Vec::new()),
+    };
     let mut group_add = Vec::new();
     if spec.mount_docker_socket == Some(true) {
         let sock = backend.engine_socket().ok_or_else(|| {
@@ -102,7 +120,7 @@ pub(crate) fn container_config(
         }
     }
     Ok(ContainerConfig {
-        name: spec.name.clone().unwrap_or_default(),
+        name,
         image: spec.template_image().to_string(),
         labels: encode(spec, &user, home)?,
         env,
@@ -115,7 +133,11 @@ pub(crate) fn container_config(
         ),
         cpus: spec.resources.cpus,
         memory: spec.resources.memory,
-        network: spec.network.unwrap_or(NetworkMode::Bridge),
+        network,
+        network_aliases: Vec::new(),
+        dns,
+        sysctls: HashMap::new(),
+        restart_unless_stopped: false,
         group_add,
     })
 }

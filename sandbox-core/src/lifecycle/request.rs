@@ -12,6 +12,7 @@ use crate::lifecycle::client::Client;
 use crate::model::agent::Agent;
 use crate::model::key_value::parse_pair;
 use crate::model::mount::Mount;
+use crate::model::network_policy::{parse_default, parse_rule, NetworkPolicy};
 use crate::sandbox::Sandbox;
 
 /// What `docksandbox run`, `docksandbox.run(...)` (Python) and `ds.run({...})` (Node) take.
@@ -62,8 +63,20 @@ pub struct RunRequest {
     pub memory: Option<String>,
     /// Process limit.
     pub pids_limit: Option<i64>,
-    /// `bridge` or `none`.
+    /// `proxy` (the default for new sandboxes), `bridge` or `none`.
     pub network: Option<String>,
+    /// Rules the proxy allows (`--allow-host`): `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR.
+    pub allow_hosts: Vec<String>,
+    /// Rules the proxy refuses (`--deny-host`).
+    pub deny_hosts: Vec<String>,
+    /// What the proxy does with connections no rule decides: `allow` (default) or `deny`
+    /// (`--network-policy`).
+    pub network_policy: Option<String>,
+    /// Presets whose hosts are allowed (`--allow-preset`): `agent`, `github`, `registries`, or a
+    /// user preset.
+    pub allow_presets: Vec<String>,
+    /// Static names for the proxy, `NAME:IP` (`--add-host`).
+    pub add_hosts: Vec<String>,
     /// Extra labels.
     pub labels: BTreeMap<String, String>,
     /// `KEY=VALUE` strings (the CLI's `--label`), added to `labels`.
@@ -145,6 +158,9 @@ impl RunRequest {
         if let Some(n) = &self.network {
             b = b.network(n.parse()?);
         }
+        if let Some(p) = self.policy()? {
+            b = b.network_policy(p);
+        }
         for (k, v) in &self.labels {
             b = b.label(k, v);
         }
@@ -160,6 +176,54 @@ impl RunRequest {
             b = b.ca_bundle(crate::model::validate::absolutize(&ca)?);
         }
         Ok(b)
+    }
+
+    /// The network policy these words ask for, or `None` when they name none.
+    pub fn policy(&self) -> Result<Option<NetworkPolicy>> {
+        if self.allow_hosts.is_empty()
+            && self.deny_hosts.is_empty()
+            && self.network_policy.is_none()
+            && self.allow_presets.is_empty()
+            && self.add_hosts.is_empty()
+        {
+            return Ok(None);
+        }
+        let rules = |words: &[String], field: &str| {
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| parse_rule(w, &format!("{field}[{i}]")))
+                .collect::<Result<Vec<_>>>()
+        };
+        let mut p = NetworkPolicy {
+            allow: rules(&self.allow_hosts, "allow_hosts")?,
+            deny: rules(&self.deny_hosts, "deny_hosts")?,
+            presets: self.allow_presets.clone(),
+            ..Default::default()
+        };
+        if let Some(d) = &self.network_policy {
+            p.default = parse_default(d, "network_policy")?;
+        }
+        for (i, h) in self.add_hosts.iter().enumerate() {
+            let field = format!("add_hosts[{i}]");
+            let (name, ip) = h
+                .rsplit_once(':')
+                .filter(|(n, _)| !n.is_empty())
+                .ok_or_else(|| {
+                    Error::invalid(&field, format!("`{}` is not NAME:IP", h.escape_debug()))
+                })?;
+            let ip: std::net::IpAddr = ip.trim_matches(['[', ']']).parse().map_err(|_| {
+                Error::invalid(
+                    &field,
+                    format!("`{}` is not an IP address", ip.escape_debug()),
+                )
+            })?;
+            p.hosts
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(ip);
+        }
+        Ok(Some(p))
     }
 
     /// Creates or reuses the sandbox on `client`.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::backend::{ContainerDetails, Created, SandboxStatus};
+use crate::egress::proxy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::lifecycle::container_config::container_config;
@@ -16,6 +17,7 @@ use crate::lifecycle::mount_check::verify_mounts;
 use crate::model::credentials::CredentialsMode;
 use crate::model::label_keys::{CREDENTIALS_OF, KEY, MANAGED};
 use crate::model::naming::{credentials_volume, sandbox_key};
+use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
 use crate::reuse::drift::reconcile;
 use crate::reuse::stored_spec::{decode, storable, stored_user};
@@ -75,6 +77,11 @@ async fn adopt(
     let stored = decode(stored_labels)?;
     match reconcile(requested, &stored) {
         Ok(_effective) => {
+            if stored.network == Some(NetworkMode::Proxy) {
+                // Its network and proxy first: a proxy stopped, killed or removed behind our
+                // back comes back before the sandbox runs again.
+                proxy::ensure(engine, &stored).await?;
+            }
             if status != SandboxStatus::Running {
                 // Stopped, killed, or its engine restarted: say so, then bring it back.
                 tracing::info!("sandbox `{name}` was {status}; starting it again");
@@ -154,6 +161,19 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
             .await?;
     }
+    match resolved.network {
+        Some(NetworkMode::Proxy) => {
+            if let Err(e) = proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER).await {
+                tracing::warn!(error = %e, "could not clean up the proxies of removed sandboxes");
+            }
+            proxy::ensure(engine, &resolved).await?;
+        }
+        Some(NetworkMode::Bridge) => tracing::warn!(
+            "sandbox `{}` uses the open bridge network: it can reach this host's services, the LAN and cloud metadata (the default `--network proxy` cannot)",
+            config.name
+        ),
+        _ => {}
+    }
     let mut backoff = Duration::from_millis(5);
     let mut pulled = false;
     for _attempt in 0..40 {
@@ -206,6 +226,11 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         if let Err(e) = started {
             if let Err(rm) = backend.remove(&id, true).await {
                 tracing::warn!(error = %rm, "could not remove the failed sandbox");
+            }
+            if resolved.network == Some(NetworkMode::Proxy) {
+                if let Err(rm) = proxy::remove(backend.as_ref(), &config.name).await {
+                    tracing::warn!(error = %rm, "could not remove the failed sandbox's proxy");
+                }
             }
             return Err(e);
         }

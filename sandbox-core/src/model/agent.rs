@@ -38,6 +38,10 @@ pub struct Agent {
     /// home when the spec asks for it ([`crate::SandboxSpec::share_agent_config`]).
     #[serde(default)]
     pub user_config_paths: Vec<String>,
+    /// The hosts the agent needs to work (its API, its login), what the `agent` network preset
+    /// allows: `HOST` or `HOST:PORT` rules.
+    #[serde(default)]
+    pub network_hosts: Vec<String>,
 }
 
 /// The template every built-in agent falls back to until its own template exists.
@@ -54,7 +58,18 @@ impl Agent {
             api_key_env: Vec::new(),
             default_template: BASE_TEMPLATE.to_string(),
             user_config_paths: Vec::new(),
+            network_hosts: Vec::new(),
         }
+    }
+
+    /// Sets the hosts the agent needs (the `agent` network preset).
+    pub fn with_network_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.network_hosts = hosts.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Sets the arguments put before the user's own.
@@ -204,12 +219,15 @@ impl Agent {
         for k in &self.api_key_env {
             crate::model::validate::env_name(k, "agent.api_key_env")?;
         }
+        for h in &self.network_hosts {
+            crate::model::network_policy::parse_rule(h, "agent.network_hosts")?;
+        }
         Ok(())
     }
 }
 
 macro_rules! builtin_agent {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($cmd:literal),+], [$($arg:literal),*], [$($cred:literal),*], [$($key:literal),*], [$($cfg:literal),*], $template:expr) => {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($cmd:literal),+], [$($arg:literal),*], [$($cred:literal),*], [$($key:literal),*], [$($cfg:literal),*], [$($host:literal),*], $template:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $ty;
@@ -224,6 +242,7 @@ macro_rules! builtin_agent {
                     api_key_env: vec![$($key.to_string()),*],
                     default_template: $template,
                     user_config_paths: vec![$($cfg.to_string()),*],
+                    network_hosts: vec![$($host.to_string()),*],
                 }
             }
         }
@@ -233,26 +252,29 @@ macro_rules! builtin_agent {
 builtin_agent!(
     /// Claude Code (`claude`), launched with `--dangerously-skip-permissions` as Docker Sandboxes does.
     Claude, "claude", ["claude"], ["--dangerously-skip-permissions"], [".claude", ".claude.json"], ["ANTHROPIC_API_KEY"],
-    [".claude/CLAUDE.md", ".claude/settings.json", ".claude/commands", ".claude/agents"], format!("docksandbox/{}:latest", "claude")
+    [".claude/CLAUDE.md", ".claude/settings.json", ".claude/commands", ".claude/agents"],
+    ["api.anthropic.com", "claude.ai", "platform.claude.com", "console.anthropic.com", "statsig.anthropic.com", "sentry.io"], format!("docksandbox/{}:latest", "claude")
 );
 builtin_agent!(
     /// OpenAI Codex CLI (`codex`).
     Codex, "codex", ["codex"], ["--dangerously-bypass-approvals-and-sandbox"], [".codex"], ["OPENAI_API_KEY"],
-    [".codex/AGENTS.md", ".codex/prompts"], format!("docksandbox/{}:latest", "codex")
+    [".codex/AGENTS.md", ".codex/prompts"], ["api.openai.com", "chatgpt.com", "auth.openai.com"], format!("docksandbox/{}:latest", "codex")
 );
 builtin_agent!(
     /// Gemini CLI (`gemini`).
     Gemini, "gemini", ["gemini"], ["--yolo"], [".gemini"], ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-    [".gemini/GEMINI.md", ".gemini/settings.json", ".gemini/commands"], format!("docksandbox/{}:latest", "gemini")
+    [".gemini/GEMINI.md", ".gemini/settings.json", ".gemini/commands"],
+    ["generativelanguage.googleapis.com", "cloudcode-pa.googleapis.com", "oauth2.googleapis.com", "accounts.google.com"], format!("docksandbox/{}:latest", "gemini")
 );
 builtin_agent!(
     /// GitHub Copilot CLI (`copilot`).
     Copilot, "copilot", ["copilot"], ["--allow-all-tools"], [".copilot", ".config/gh"], ["GH_TOKEN", "GITHUB_TOKEN"],
-    [".copilot/agents"], format!("docksandbox/{}:latest", "copilot")
+    [".copilot/agents"],
+    ["github.com", "api.github.com", "*.githubcopilot.com", "copilot-proxy.githubusercontent.com"], format!("docksandbox/{}:latest", "copilot")
 );
 builtin_agent!(
     /// A plain shell: `bash`, falling back to `sh`.
-    Shell, "shell", ["bash", "sh"], [], [], [], [], BASE_TEMPLATE.to_string()
+    Shell, "shell", ["bash", "sh"], [], [], [], [], [], BASE_TEMPLATE.to_string()
 );
 
 #[cfg(test)]

@@ -23,3 +23,7 @@ pub const USER: &str = "docksandbox.user";
 pub const HOME: &str = "docksandbox.home";
 /// Marks a credentials volume, naming the agent whose login it holds.
 pub const CREDENTIALS_OF: &str = "docksandbox.credentials-of";
+/// Marks the egress proxy, network and state volume of a `proxy` sandbox, with its key.
+pub const PROXY_FOR: &str = "docksandbox.proxy-for";
+/// The name of the sandbox a proxy, network or volume belongs to.
+pub const SANDBOX_NAME: &str = "docksandbox.sandbox";

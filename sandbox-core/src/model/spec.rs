@@ -10,6 +10,7 @@ use crate::model::agent::Agent;
 use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
+use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
 use crate::model::validate;
 
@@ -53,9 +54,13 @@ pub struct SandboxSpec {
     /// Resource limits.
     #[serde(default)]
     pub resources: Resources,
-    /// Network mode.
+    /// Network mode (new sandboxes: [`NetworkMode::Proxy`]).
     #[serde(default)]
     pub network: Option<NetworkMode>,
+    /// What the sandbox may reach through its egress proxy (`proxy` mode only; the default
+    /// policy when `None`: the public internet, never the host, the LAN or cloud metadata).
+    #[serde(default)]
+    pub network_policy: Option<NetworkPolicy>,
     /// Extra container labels (keys under `docksandbox.` are reserved).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -84,6 +89,7 @@ impl SandboxSpec {
             name: None,
             resources: Resources::default(),
             network: None,
+            network_policy: None,
             labels: BTreeMap::new(),
             ca_bundle: None,
             share_agent_config: None,
@@ -122,6 +128,15 @@ impl SandboxSpec {
             validate::container_name(n)?;
         }
         self.resources.validate()?;
+        if let Some(p) = &self.network_policy {
+            if let Some(mode @ (NetworkMode::Bridge | NetworkMode::None)) = self.network {
+                return Err(Error::invalid(
+                    "network_policy",
+                    format!("a network policy needs --network proxy, not {mode} (bridge is open to everything, none to nothing)"),
+                ));
+            }
+            p.validate()?;
+        }
         for (k, v) in &self.labels {
             validate::label(k, v)?;
         }
@@ -142,7 +157,10 @@ impl SandboxSpec {
             crate::model::naming::derive_name(&self.workspace, &self.agent.name)
         });
         s.resources.pids.get_or_insert(Resources::DEFAULT_PIDS);
-        s.network.get_or_insert(NetworkMode::Bridge);
+        let network = *s.network.get_or_insert(NetworkMode::Proxy);
+        if network == NetworkMode::Proxy {
+            s.network_policy.get_or_insert_with(NetworkPolicy::default);
+        }
         s.share_agent_config.get_or_insert(false);
         s
     }

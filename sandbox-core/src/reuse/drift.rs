@@ -1,6 +1,7 @@
 //! Config drift: comparing a requested spec with the one stored on an existing sandbox.
 
 use crate::error::FieldChange;
+use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
 
 fn show<T: std::fmt::Debug>(v: &T) -> String {
@@ -80,10 +81,21 @@ pub(crate) fn reconcile(
         diff("pids_limit", show(&sr.pids), show(&rr.pids));
     }
     if let Some(v) = requested.network {
+        // A stored spec without a mode predates the proxy mode: it was created on the bridge.
         diff(
             "network",
-            show(&stored.network.unwrap_or_default()),
+            show(&stored.network.unwrap_or(NetworkMode::Bridge)),
             show(&v),
+        );
+    }
+    if let Some(v) = &requested.network_policy {
+        let json = |p: Option<&crate::model::network_policy::NetworkPolicy>| {
+            serde_json::to_string(&p).unwrap_or_default()
+        };
+        diff(
+            "network_policy",
+            json(stored.network_policy.as_ref()),
+            json(Some(v)),
         );
     }
     if let Some(v) = requested.share_agent_config {

@@ -45,6 +45,7 @@ impl Sandbox {
             return Err(Error::invalid("cmd", "the command is empty"));
         }
         validate::args(&cmd)?;
+        self.ensure_egress().await?;
         let mut env = self.base_env().await;
         for (k, v) in &opts.env {
             validate::env_name(k, "exec.env")?;

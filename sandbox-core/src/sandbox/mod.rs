@@ -11,6 +11,7 @@ pub(crate) mod exec_output;
 pub(crate) mod files;
 pub(crate) mod git_identity;
 pub(crate) mod info;
+pub(crate) mod network;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,8 +22,10 @@ use tokio::sync::OnceCell;
 
 use crate::backend::{Backend, SandboxStatus};
 use crate::channel::Channel;
+use crate::egress::proxy;
 use crate::error::{Error, Result};
 use crate::model::agent::Agent;
+use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
 use crate::reuse::stored_spec::{decode, stored_user};
 use crate::sandbox::info::SandboxInfo;
@@ -58,6 +61,7 @@ struct Inner {
     home: String,
     git_env: OnceCell<Vec<String>>,
     agent_program: OnceCell<String>,
+    egress_checked: OnceCell<()>,
     channel: Arc<Channel>,
 }
 
@@ -90,6 +94,7 @@ impl Sandbox {
                 home,
                 git_env: OnceCell::new(),
                 agent_program: OnceCell::new(),
+                egress_checked: OnceCell::new(),
                 channel,
             }),
         }
@@ -151,12 +156,17 @@ impl Sandbox {
         &self.inner.backend
     }
 
-    /// Stops the sandbox (its processes are killed after 10 s). `run` starts it again.
+    /// Stops the sandbox (its processes are killed after 10 s), and its egress proxy. `run`
+    /// starts both again.
     pub async fn stop(&self) -> Result<()> {
         self.inner
             .backend
             .stop(&self.inner.id, Duration::from_secs(10))
-            .await
+            .await?;
+        if self.inner.spec.network == Some(NetworkMode::Proxy) {
+            proxy::stop(self.inner.backend.as_ref(), &self.inner.name).await?;
+        }
+        Ok(())
     }
 
     /// Removes the sandbox, running or not. The credentials volume is kept.
@@ -177,7 +187,11 @@ impl Sandbox {
                 name: self.inner.name.clone(),
             });
         }
-        self.inner.backend.remove(&self.inner.id, force).await
+        self.inner.backend.remove(&self.inner.id, force).await?;
+        if self.inner.spec.network == Some(NetworkMode::Proxy) {
+            proxy::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
+        }
+        Ok(())
     }
 
     /// Everything known about the sandbox, with its effective security settings.

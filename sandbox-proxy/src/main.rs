@@ -1,0 +1,119 @@
+//! `docksandbox-proxy`: the egress proxy docksandbox runs beside a sandbox.
+//!
+//! ```text
+//! docksandbox-proxy serve [--policy PATH] [--http ADDR] [--socks ADDR] [--tls-ports LIST]
+//! docksandbox-proxy policy set [--policy PATH]     (reads the policy JSON on stdin)
+//! docksandbox-proxy policy show [--policy PATH]
+//! docksandbox-proxy --version
+//! ```
+
+mod policy_cmd;
+mod server;
+
+use std::path::PathBuf;
+
+use docksandbox_proxy::{HTTP_PORT, POLICY_PATH, SOCKS_PORT};
+
+const USAGE: &str = "usage:
+  docksandbox-proxy serve [--policy PATH] [--http ADDR] [--socks ADDR] [--tls-ports LIST]
+      HTTP proxy (CONNECT and absolute-URI) on --http (default 0.0.0.0:3128) and SOCKS5 on
+      --socks (default 0.0.0.0:1080), enforcing the policy in PATH (default /state/policy.json,
+      re-read when it changes; missing or invalid at start: everything is refused).
+      --tls-ports: CONNECT ports that must carry a TLS ClientHello naming the CONNECT host
+      (comma-separated, default 443).
+  docksandbox-proxy policy set [--policy PATH]    validate the policy JSON on stdin, replace PATH atomically
+  docksandbox-proxy policy show [--policy PATH]   print PATH
+  docksandbox-proxy --version";
+
+/// Parsed `--name value` / `--name=value` options; anything else is an error.
+fn options(args: &[String], allowed: &[&str]) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some(flag) = a.strip_prefix("--") else {
+            return Err(format!("unexpected argument '{a}'"));
+        };
+        let (name, value) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), v.to_string()),
+            None => {
+                let v = it.next().ok_or_else(|| format!("--{flag} needs a value"))?;
+                (flag.to_string(), v.clone())
+            }
+        };
+        if !allowed.contains(&name.as_str()) {
+            return Err(format!("unknown option --{name}"));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+fn last(opts: &[(String, String)], name: &str) -> Option<String> {
+    opts.iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+}
+
+fn tls_ports(list: &str) -> Result<Vec<u16>, String> {
+    list.split(',')
+        .map(|p| match p.trim().parse::<u16>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "--tls-ports: '{}' is not a port 1-65535",
+                p.escape_debug()
+            )),
+        })
+        .collect()
+}
+
+fn run(args: &[String]) -> Result<i32, String> {
+    match args.first().map(String::as_str) {
+        Some("serve") => {
+            let opts = options(&args[1..], &["policy", "http", "socks", "tls-ports"])?;
+            let cfg = server::Config {
+                policy: PathBuf::from(last(&opts, "policy").unwrap_or_else(|| POLICY_PATH.into())),
+                http: last(&opts, "http").unwrap_or_else(|| format!("0.0.0.0:{HTTP_PORT}")),
+                socks: last(&opts, "socks").unwrap_or_else(|| format!("0.0.0.0:{SOCKS_PORT}")),
+                tls_ports: tls_ports(&last(&opts, "tls-ports").unwrap_or_else(|| "443".into()))?,
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start: {e}"))?;
+            Ok(rt.block_on(server::serve(cfg)))
+        }
+        Some("policy") => {
+            let sub = args.get(1).map(String::as_str);
+            let opts = options(args.get(2..).unwrap_or_default(), &["policy"])?;
+            let path = PathBuf::from(last(&opts, "policy").unwrap_or_else(|| POLICY_PATH.into()));
+            match sub {
+                Some("set") => Ok(policy_cmd::set(&path)),
+                Some("show") => Ok(policy_cmd::show(&path)),
+                _ => Err("policy: say 'set' or 'show'".into()),
+            }
+        }
+        Some("--version") | Some("-V") | Some("version") => {
+            println!("docksandbox-proxy {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+        Some("--help") | Some("-h") | Some("help") => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        Some(other) => Err(format!("unknown command '{}'", other.escape_debug())),
+        None => Err("no command given".into()),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("docksandbox-proxy: {e}\n{USAGE}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

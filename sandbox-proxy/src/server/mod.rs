@@ -1,0 +1,122 @@
+//! The proxy server: an HTTP proxy (CONNECT and absolute-URI requests) and a SOCKS5 proxy, both
+//! deciding every connection with the policy in force and printing one log line for it.
+
+mod connect;
+mod control;
+mod http;
+mod out;
+mod resolve;
+mod sni;
+mod socks5;
+mod state;
+mod tunnel;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use docksandbox_proxy::log::ReadyLine;
+use tokio::net::{TcpListener, TcpStream};
+
+pub use state::{parse as parse_policy, Watched};
+
+/// How `serve` was asked to run.
+#[derive(Debug)]
+pub struct Config {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// Where the HTTP proxy listens.
+    pub http: String,
+    /// Where the SOCKS5 proxy listens.
+    pub socks: String,
+    /// CONNECT ports whose first bytes must be a TLS ClientHello naming the CONNECT host.
+    pub tls_ports: Vec<u16>,
+}
+
+/// What every connection handler shares.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The policy in force.
+    pub policy: Arc<Watched>,
+    /// See [`Config::tls_ports`].
+    pub tls_ports: Vec<u16>,
+}
+
+/// Runs the proxy until SIGTERM or SIGINT; returns the process's exit code.
+pub async fn serve(cfg: Config) -> i32 {
+    let policy = Arc::new(Watched::load(cfg.policy.clone()));
+    let http = match TcpListener::bind(&cfg.http).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "docksandbox-proxy: cannot listen on {} (HTTP): {e}",
+                cfg.http
+            );
+            return 1;
+        }
+    };
+    let socks = match TcpListener::bind(&cfg.socks).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "docksandbox-proxy: cannot listen on {} (SOCKS5): {e}",
+                cfg.socks
+            );
+            return 1;
+        }
+    };
+    let addr = |l: &TcpListener| l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    out::line(&ReadyLine::new(addr(&http), addr(&socks)).to_line());
+
+    let ctx = Arc::new(Ctx {
+        policy: policy.clone(),
+        tls_ports: cfg.tls_ports,
+    });
+    tokio::spawn(control::serve(
+        docksandbox_proxy::control_socket(&cfg.policy),
+        policy.clone(),
+    ));
+    tokio::spawn(policy.watch());
+    tokio::spawn(accept(http, ctx.clone(), http::serve_conn));
+    tokio::spawn(accept(socks, ctx, socks5::serve_conn));
+    shutdown_signal().await;
+    0
+}
+
+/// Accepts connections for ever, one task each.
+async fn accept<F, Fut>(listener: TcpListener, ctx: Arc<Ctx>, handler: F)
+where
+    F: Fn(Arc<Ctx>, TcpStream, SocketAddr) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(handler(ctx.clone(), stream, peer));
+            }
+            // Out of descriptors and the like: wait a little rather than spin.
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// As PID 1 in a container the process gets no default signal handling: stop on SIGTERM and
+/// SIGINT explicitly.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}
