@@ -24,10 +24,12 @@ fn help_texts_are_stable() {
         "version",
         "completion",
         "template",
+        "network",
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), help(&[cmd]));
     }
     insta::assert_snapshot!("help_template_build", help(&["template", "build"]));
+    insta::assert_snapshot!("help_network_log", help(&["network", "log"]));
 }
 
 #[test]

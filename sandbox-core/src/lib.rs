@@ -63,9 +63,9 @@ pub use model::key_value::parse_pair;
 pub use model::mount::Mount;
 pub use model::naming::{credentials_volume, derive_name};
 pub use model::network::NetworkMode;
-pub use model::network_policy::{
-    parse_default as parse_network_default, parse_rule, NetworkDefault, NetworkPolicy, NetworkRule,
-    BUILTIN_PRESETS, PRESETS_FILE_ENV,
+pub use model::network_policy::{NetworkPolicy, BUILTIN_PRESETS, PRESETS_FILE_ENV};
+pub use model::network_rule::{
+    parse_default as parse_network_default, parse_rule, NetworkDefault, NetworkRule,
 };
 pub use model::paths::{CA_BUNDLE_TARGET, DOCKER_SOCKET_TARGET};
 pub use model::resources::{parse_memory, Resources};

@@ -609,8 +609,9 @@ fn any_agent() -> impl Strategy<Value = Agent> {
             vec(prop_oneof!["[A-Z_]{1,8}", "(?s).{0,8}"], 0..3),
             text(),
             vec(text(), 0..3),
+            vec(prop_oneof!["[a-z0-9.*-]{1,12}(:[0-9]{1,6})?", "(?s).{0,12}"], 0..2),
         )
-            .prop_map(|(name, command, args, creds, keys, template, config)| Agent {
+            .prop_map(|(name, command, args, creds, keys, template, config, hosts)| Agent {
                 name,
                 command,
                 default_args: args,
@@ -618,6 +619,7 @@ fn any_agent() -> impl Strategy<Value = Agent> {
                 api_key_env: keys,
                 default_template: template,
                 user_config_paths: config,
+                network_hosts: hosts,
             }),
     ]
 }

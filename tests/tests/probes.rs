@@ -174,7 +174,9 @@ async fn nothing_in_the_workspace_changes_the_sandbox_settings() {
     let info = sb.inspect().await.unwrap();
     assert!(!info.docker_socket);
     assert!(!info.security.unwrap().privileged);
-    assert_eq!(info.network.as_deref(), Some("bridge"));
+    // The default: its own isolated network (the one of `proxy` mode), whatever the files say.
+    assert_eq!(sb.spec().network, Some(docksandbox::NetworkMode::Proxy));
+    assert_eq!(info.network, Some(format!("{}-net", sb.name())));
     assert!(info.env.is_empty(), "{:?}", info.env);
     let out = sb.exec(["sh", "-c", "test -S docker.sock"]).await.unwrap();
     assert_ne!(

@@ -142,12 +142,8 @@ pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
     let sandbox = spec.name.as_deref().unwrap_or_default();
     let key = &sandbox_key(&spec.workspace, &spec.agent.name);
     // The common case, one request: the proxy is there and running.
-    if let Ok(d) = backend.inspect(&proxy_name(sandbox)).await {
-        if d.summary.status == SandboxStatus::Running
-            && d.summary.labels.get(PROXY_FOR) == Some(key)
-        {
-            return Ok(());
-        }
+    if is_running(backend, spec).await {
+        return Ok(());
     }
     let image = image::ensure(engine).await?;
     backend
@@ -236,6 +232,15 @@ pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
     Err(Error::StartFailed {
         name,
         reason: "the egress proxy did not come up while concurrent runs were making it".into(),
+    })
+}
+
+/// Whether the proxy of the sandbox `spec` runs (one request).
+pub(crate) async fn is_running(backend: &dyn Backend, spec: &SandboxSpec) -> bool {
+    let sandbox = spec.name.as_deref().unwrap_or_default();
+    let key = sandbox_key(&spec.workspace, &spec.agent.name);
+    backend.inspect(&proxy_name(sandbox)).await.is_ok_and(|d| {
+        d.summary.status == SandboxStatus::Running && d.summary.labels.get(PROXY_FOR) == Some(&key)
     })
 }
 

@@ -12,7 +12,8 @@ use crate::lifecycle::client::Client;
 use crate::model::agent::Agent;
 use crate::model::key_value::parse_pair;
 use crate::model::mount::Mount;
-use crate::model::network_policy::{parse_default, parse_rule, NetworkPolicy};
+use crate::model::network_policy::NetworkPolicy;
+use crate::model::network_rule::{parse_default, parse_rule};
 use crate::sandbox::Sandbox;
 
 /// What `docksandbox run`, `docksandbox.run(...)` (Python) and `ds.run({...})` (Node) take.

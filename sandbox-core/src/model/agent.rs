@@ -220,7 +220,7 @@ impl Agent {
             crate::model::validate::env_name(k, "agent.api_key_env")?;
         }
         for h in &self.network_hosts {
-            crate::model::network_policy::parse_rule(h, "agent.network_hosts")?;
+            crate::model::network_rule::parse_rule(h, "agent.network_hosts")?;
         }
         Ok(())
     }

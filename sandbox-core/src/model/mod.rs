@@ -10,6 +10,7 @@ pub(crate) mod mount;
 pub(crate) mod naming;
 pub(crate) mod network;
 pub(crate) mod network_policy;
+pub(crate) mod network_rule;
 pub(crate) mod paths;
 pub(crate) mod registries;
 pub(crate) mod resources;

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use docksandbox_proxy::policy::Policy;
-pub use docksandbox_proxy::policy::{DefaultAction as NetworkDefault, Rule as NetworkRule};
 
 use crate::error::{Error, Result};
 use crate::model::agent::Agent;
+use crate::model::network_rule::{parse_rule, NetworkDefault, NetworkRule};
 
 /// The presets every host has: the sandbox's agent's hosts, GitHub, and the package registries
 /// the host's own clients are configured to use.
@@ -161,29 +161,6 @@ impl NetworkPolicy {
             refused,
         })
     }
-}
-
-/// `allow` or `deny`, refused with `field` named.
-///
-/// ```
-/// assert!(docksandbox::parse_network_default("deny", "network_policy").is_ok());
-/// assert!(docksandbox::parse_network_default("block", "network_policy").is_err());
-/// ```
-pub fn parse_default(s: &str, field: &str) -> Result<NetworkDefault> {
-    s.parse::<NetworkDefault>()
-        .map_err(|e| Error::invalid(field, e.0))
-}
-
-/// A rule as the user wrote it, refused with `field` named.
-///
-/// ```
-/// assert!(docksandbox::parse_rule("*.example.com", "allow_hosts[0]").is_ok());
-/// let e = docksandbox::parse_rule("10.0.0.0/33", "allow_hosts[0]").unwrap_err();
-/// assert!(e.to_string().contains("allow_hosts[0]"));
-/// ```
-pub fn parse_rule(s: &str, field: &str) -> Result<NetworkRule> {
-    s.parse::<NetworkRule>()
-        .map_err(|e| Error::invalid(field, e.0))
 }
 
 /// The user presets file, when there is one.

@@ -155,7 +155,7 @@ mod tests {
     fn same_values_are_no_change() {
         let stored = spec().resolved();
         let mut req = spec();
-        req.network = Some(NetworkMode::Bridge);
+        req.network = Some(NetworkMode::Proxy);
         req.mount_docker_socket = Some(false);
         req.template = Some(stored.template_image().to_string());
         reconcile(&req, &stored).unwrap();

@@ -3,11 +3,13 @@
 
 use futures_util::stream::BoxStream;
 
+use crate::backend::SandboxStatus;
 use crate::egress::{control, proxy, refused};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::network::NetworkMode;
-use crate::model::network_policy::{NetworkDefault, NetworkPolicy, NetworkRule};
+use crate::model::network_policy::NetworkPolicy;
+use crate::model::network_rule::{NetworkDefault, NetworkRule};
 use crate::sandbox::Sandbox;
 use docksandbox_proxy::log::LogEntry;
 use docksandbox_proxy::policy::Policy;
@@ -28,22 +30,27 @@ impl Sandbox {
     }
 
     /// Brings the sandbox's proxy back when it was stopped, killed or removed behind our back
-    /// (once per handle, before its first command): a `proxy` sandbox never runs without it.
+    /// (checked once per handle, before its first command). A stopped sandbox's proxy is left
+    /// alone: the command fails on its own, and `run` starts both.
     pub(crate) async fn ensure_egress(&self) -> Result<()> {
-        if self.spec().network != Some(NetworkMode::Proxy) {
+        if self.spec().network != Some(NetworkMode::Proxy)
+            || self.inner.egress_checked.initialized()
+        {
             return Ok(());
         }
-        self.inner
-            .egress_checked
-            .get_or_try_init(|| async {
-                let engine = Engine {
-                    backend: self.backend().clone(),
-                    progress: None,
-                };
-                proxy::ensure(&engine, self.spec()).await
-            })
-            .await
-            .map(|_| ())
+        let backend = self.backend();
+        if !proxy::is_running(backend.as_ref(), self.spec()).await {
+            if self.status().await? != SandboxStatus::Running {
+                return Ok(());
+            }
+            let engine = Engine {
+                backend: backend.clone(),
+                progress: None,
+            };
+            proxy::ensure(&engine, self.spec()).await?;
+        }
+        let _ = self.inner.egress_checked.set(());
+        Ok(())
     }
 
     /// The policy the sandbox's proxy enforces now: the rules, the presets as they expanded,
