@@ -11,6 +11,7 @@
 
 mod driver;
 mod floor;
+mod network_rows;
 mod rows;
 mod stats;
 
@@ -287,6 +288,8 @@ async fn main() {
     row!("B6", rows::b6_bulk(&mut ctx));
     row!("B7", rows::b7_memory(&mut ctx));
     row!("B8", rows::b8_channel(&mut ctx));
+    row!("B9", network_rows::b9_cold_proxy(&mut ctx));
+    row!("B10", network_rows::b10_proxy_data(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {

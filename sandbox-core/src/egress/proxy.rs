@@ -134,16 +134,38 @@ async fn initial_policy(backend: &dyn Backend, spec: &SandboxSpec) -> Result<Pol
         .enforced(&spec.agent, refused)
 }
 
+/// A proxy being started in the background while its sandbox is made.
+#[derive(Debug)]
+pub(crate) struct Starting(Option<tokio::task::JoinHandle<Result<()>>>);
+
+impl Starting {
+    /// Waits until the proxy listens (an error when it could not start; it was removed then).
+    pub(crate) async fn wait(self) -> Result<()> {
+        match self.0 {
+            None => Ok(()),
+            Some(task) => task
+                .await
+                .map_err(|e| Error::Client(format!("the egress proxy's start was lost: {e}")))?,
+        }
+    }
+}
+
 /// Makes sure the `proxy` sandbox `spec` (resolved: its name is set) has its networks and a
 /// running proxy; a new proxy starts with the spec's policy unless its state volume already
 /// holds one (live changes survive the proxy).
 pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
+    ensure_starting(engine, spec).await?.wait().await
+}
+
+/// As [`ensure`], returning as soon as the sandbox's network exists: a proxy made here starts
+/// in the background (the sandbox can be made meanwhile; it reaches nothing until then).
+pub(crate) async fn ensure_starting(engine: &Engine, spec: &SandboxSpec) -> Result<Starting> {
     let backend = engine.backend.as_ref();
     let sandbox = spec.name.as_deref().unwrap_or_default();
     let key = &sandbox_key(&spec.workspace, &spec.agent.name);
     // The common case, one request: the proxy is there and running.
     if is_running(backend, spec).await {
-        return Ok(());
+        return Ok(Starting(None));
     }
     let image = image::ensure(engine).await?;
     backend
@@ -159,7 +181,7 @@ pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
                     return Err(Error::NameInUse { name });
                 }
                 match d.summary.status {
-                    SandboxStatus::Running => return Ok(()),
+                    SandboxStatus::Running => return Ok(Starting(None)),
                     // Being made by a concurrent `run`: wait for it (a `run` that died while
                     // making it left it half made: after 10 s it is made again).
                     SandboxStatus::Stopped if never_started(d.started_at.as_deref()) => {
@@ -188,7 +210,7 @@ pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
                             }
                         }
                         tracing::info!("the egress proxy of `{sandbox}` was {status}; starting it");
-                        return start(backend, &name).await;
+                        return start(backend, &name).await.map(|()| Starting(None));
                     }
                 }
             }
@@ -216,15 +238,22 @@ pub(crate) async fn ensure(engine: &Engine, spec: &SandboxSpec) -> Result<()> {
                     }
                     backend
                         .connect_network(&id, &network, &[PROXY_ALIAS.to_string()])
-                        .await?;
-                    start(backend, &id).await
+                        .await
                 }
                 .await;
                 if let Err(e) = made {
                     let _ = backend.remove(&id, true).await;
                     return Err(e);
                 }
-                return Ok(());
+                // Started whatever happens to the caller: concurrent `run`s wait for it.
+                let backend = engine.backend.clone();
+                return Ok(Starting(Some(tokio::spawn(async move {
+                    let started = start(backend.as_ref(), &id).await;
+                    if started.is_err() {
+                        let _ = backend.remove(&id, true).await;
+                    }
+                    started
+                }))));
             }
             Created::NameTaken => tokio::time::sleep(Duration::from_millis(20)).await,
         }

@@ -161,23 +161,55 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
             .await?;
     }
-    match resolved.network {
+    let proxy_starting = match resolved.network {
         Some(NetworkMode::Proxy) => {
-            if let Err(e) = proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER).await {
+            let (orphans, starting) = tokio::join!(
+                proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER),
+                proxy::ensure_starting(engine, &resolved)
+            );
+            if let Err(e) = orphans {
                 tracing::warn!(error = %e, "could not clean up the proxies of removed sandboxes");
             }
-            proxy::ensure(engine, &resolved).await?;
+            Some(starting?)
         }
-        Some(NetworkMode::Bridge) => tracing::warn!(
-            "sandbox `{}` uses the open bridge network: it can reach this host's services, the LAN and cloud metadata (the default `--network proxy` cannot)",
-            config.name
-        ),
-        _ => {}
+        Some(NetworkMode::Bridge) => {
+            tracing::warn!(
+                "sandbox `{}` uses the open bridge network: it can reach this host's services, the LAN and cloud metadata (the default `--network proxy` cannot)",
+                config.name
+            );
+            None
+        }
+        _ => None,
+    };
+    let made = make(engine, spec, &resolved, &config, &key, options).await;
+    // The proxy started meanwhile; a sandbox is returned only with its proxy listening.
+    if let Some(p) = proxy_starting {
+        let proxied = p.wait().await;
+        if let (Ok(sb), Err(e)) = (&made, &proxied) {
+            // A sandbox is never left without its proxy: nothing half made stays.
+            tracing::warn!(error = %e, "the egress proxy did not start; removing the sandbox");
+            let _ = backend.remove(sb.id(), true).await;
+            let _ = proxy::remove(backend.as_ref(), sb.name()).await;
+        }
+        proxied?;
     }
+    made
+}
+
+/// Creates and starts the container of `resolved` (or adopts the one a concurrent `run` made).
+async fn make(
+    engine: &Engine,
+    spec: &SandboxSpec,
+    resolved: &SandboxSpec,
+    config: &crate::backend::ContainerConfig,
+    key: &str,
+    options: RunOptions,
+) -> Result<Sandbox> {
+    let backend = &engine.backend;
     let mut backoff = Duration::from_millis(5);
     let mut pulled = false;
     for _attempt in 0..40 {
-        let created = match backend.create(&config).await {
+        let created = match backend.create(config).await {
             Err(Error::ImageNotFound { .. }) if !pulled => {
                 pulled = true;
                 engine.pull(&config.image).await?;
@@ -199,8 +231,10 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
                     }
                     Err(e) => return Err(e),
                 };
-                if d.summary.labels.get(KEY) != Some(&key) {
-                    return Err(Error::NameInUse { name: config.name });
+                if d.summary.labels.get(KEY).map(String::as_str) != Some(key) {
+                    return Err(Error::NameInUse {
+                        name: config.name.clone(),
+                    });
                 }
                 let status = d.summary.status;
                 let s = d.summary;
@@ -219,7 +253,7 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
                 .await
                 .map_err(|e| start_error(&config.name, e))?;
             let d = backend.inspect(&id).await?;
-            verify_mounts(&config, &d)?;
+            verify_mounts(config, &d)?;
             wait_ready(engine, &config.name, &d).await
         }
         .await;
@@ -238,13 +272,15 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         return Ok(Sandbox::new(
             backend.clone(),
             id,
-            config.name,
-            storable(&resolved),
+            config.name.clone(),
+            storable(resolved),
             user,
             home,
         ));
     }
-    Err(Error::NameInUse { name: config.name })
+    Err(Error::NameInUse {
+        name: config.name.clone(),
+    })
 }
 
 /// A backend's start and mount errors named after the sandbox (backends name the container).
