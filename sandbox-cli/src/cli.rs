@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create (or reuse) the sandbox for a workspace and run an agent in it.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List sandboxes.
     #[command(visible_alias = "list")]
     Ls(LsArgs),

@@ -49,7 +49,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         host: cli.host,
     };
     match cli.command {
-        Command::Run(a) => run::run(&g, a).await,
+        Command::Run(a) => run::run(&g, *a).await,
         Command::Ls(a) => ls::ls(&g, a).await,
         Command::Inspect(a) => inspect::inspect(&g, a).await,
         Command::Rm(a) => rm::rm(&g, a).await,
