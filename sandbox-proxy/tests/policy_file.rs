@@ -132,3 +132,20 @@ fn policy_set_validates_and_replaces_atomically() {
     let bad = Command::new(BIN).arg("frobnicate").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn policy_set_returns_once_the_server_applies_the_change() {
+    let target = Target::start(Mode::Echo);
+    let proxy = Proxy::start(Some(r#"{"default":"deny"}"#), &[]);
+    let t = format!("127.0.0.1:{}", target.port);
+    // No waiting for the file watcher: each change is in force when `policy set` returns.
+    for round in 0..20 {
+        let (policy, status) = if round % 2 == 0 {
+            (allow(target.port), 200)
+        } else {
+            (r#"{"default":"deny"}"#.to_string(), 403)
+        };
+        assert_eq!(proxy.set_policy(&policy), 0);
+        assert_eq!(connect(&proxy, &t).1.status, status, "round {round}");
+    }
+}

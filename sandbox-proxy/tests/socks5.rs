@@ -114,3 +114,38 @@ fn socks5_bind_udp_and_auth_only_clients_are_refused() {
     assert_eq!(target.accepted(), 0);
     proxy.wait_entry(1, |e| e.rule == "socks5 command");
 }
+
+#[test]
+fn socks5_to_a_tls_port_needs_a_clienthello_naming_the_host() {
+    let target = Target::start(Mode::Record);
+    let policy = format!(
+        r#"{{"default":"deny","allow":["allowed.test:{p}"],"hosts":{{"allowed.test":["127.0.0.1"]}}}}"#,
+        p = target.port
+    );
+    let tls = format!("443,{}", target.port);
+    let proxy = Proxy::start(Some(&policy), &["--tls-ports", &tls]);
+
+    // Fronting through SOCKS: the reply is a success, the hello names another host, nothing is dialed.
+    let mut s = proxy.connect_socks();
+    assert_eq!(
+        request(&mut s, 1, &domain("allowed.test"), target.port),
+        0x00
+    );
+    s.write_all(&client_hello(Some("evil.test"))).unwrap();
+    assert!(closed(&mut s));
+    let e = proxy.wait_entry(1, |e| e.proto == "socks5" && e.rule == "sni mismatch");
+    assert_eq!(e.decision, "deny");
+    settle();
+    assert_eq!(target.accepted(), 0, "the target saw a connection");
+
+    // The hello naming the host goes through, its bytes first.
+    let mut s = proxy.connect_socks();
+    assert_eq!(
+        request(&mut s, 1, &domain("allowed.test"), target.port),
+        0x00
+    );
+    let hello = client_hello(Some("allowed.test"));
+    s.write_all(&hello).unwrap();
+    assert_eq!(target.wait_received(hello.len())[..hello.len()], hello[..]);
+    assert_eq!(target.accepted(), 1);
+}

@@ -99,8 +99,9 @@ pub async fn handle(ctx: Arc<Ctx>, client: SocketAddr, req: Request<Incoming>) -
     empty(StatusCode::OK)
 }
 
-/// Runs an opened tunnel to its end and logs it.
-async fn tunnel<C>(
+/// Runs an opened tunnel to its end and logs it. Without an `early` upstream (a TLS port) the
+/// client's ClientHello is read and checked first, and only then is anything dialed.
+pub(super) async fn tunnel<C>(
     mut rec: Record,
     mut client: C,
     host: String,

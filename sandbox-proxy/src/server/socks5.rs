@@ -98,6 +98,14 @@ pub async fn serve_conn(ctx: Arc<Ctx>, mut stream: TcpStream, client: SocketAddr
             return;
         }
     };
+    if ctx.tls_ports.contains(&ask.port) {
+        // As for CONNECT: the ClientHello must name the host asked for (no fronting), and
+        // nothing is dialed before it is checked.
+        if reply(&mut stream, rep::SUCCEEDED).await.is_ok() {
+            super::connect::tunnel(rec, stream, ask.host, route, None).await;
+        }
+        return;
+    }
     let upstream = match dial(&route.addrs).await {
         Ok((s, addr)) => {
             rec.addr = Some(addr);
