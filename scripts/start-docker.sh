@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the tests need is here: Debian's docker.io (when there is no dockerd),
-# debootstrap and busybox-static (test images), tmux and time (CLI and benchmark tests); then make
+# debootstrap and busybox-static (test images), tmux and time (CLI and benchmark tests), iproute2
+# and openssl (the network tests' test internet); then make
 # sure a Docker engine answers: start dockerd in the background (log in /tmp/dockerd.log) and wait
 # until `docker info` answers. Idempotent: installs nothing present, starts nothing running.
 set -euo pipefail
@@ -11,6 +12,8 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)          # the CLI's interactive-terminal test
 [ -x /usr/bin/time ] || need+=(time)                     # the benchmark's peak-memory row
+command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the network tests' test internet
+command -v openssl >/dev/null 2>&1 || need+=(openssl)    # its TLS server's certificate
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: ${need[*]} missing; install it as root (apt-get install ${need[*]})" >&2
