@@ -34,11 +34,22 @@ struct PrivateDaemon {
     dir: tempfile::TempDir,
     child: Option<Child>,
     host: String,
+    /// With a default bridge of its own (in its own network namespace), for `proxy` sandboxes.
+    bridge: bool,
 }
 
 impl PrivateDaemon {
     /// Starts one, with the busybox test image loaded; `None` (skip) where impossible.
     fn start() -> Option<PrivateDaemon> {
+        Self::start_with(false)
+    }
+
+    /// As [`PrivateDaemon::start`], with a default bridge (inside its own network namespace).
+    fn start_bridged() -> Option<PrivateDaemon> {
+        Self::start_with(true)
+    }
+
+    fn start_with(bridge: bool) -> Option<PrivateDaemon> {
         let root = std::fs::metadata("/proc/self").map(|m| {
             use std::os::unix::fs::MetadataExt;
             m.uid() == 0
@@ -65,6 +76,7 @@ impl PrivateDaemon {
             dir,
             child: None,
             host,
+            bridge,
         };
         d.spawn();
         let loaded = Command::new("sh")
@@ -109,7 +121,11 @@ impl PrivateDaemon {
             .arg(self.path("docker.pid"))
             .arg("-H")
             .arg(&self.host)
-            .args(["--bridge=none", "--iptables=false", "--ip-masq=false"])
+            .args(if self.bridge {
+                &["--iptables=false", "--ip-masq=false"][..]
+            } else {
+                &["--bridge=none", "--iptables=false", "--ip-masq=false"][..]
+            })
             // dockerd 20.10 would use a system containerd at /run/containerd/containerd.sock
             // if one ran: a namespace of our own keeps its containers apart even then.
             .arg("--containerd-namespace")
@@ -744,4 +760,59 @@ async fn a_workspace_swapped_for_a_symlink_during_run_never_mounts_what_was_not_
     );
     // A mismatch removed its container; every successful run was removed above.
     assert!(env.containers().is_empty(), "{:?}", env.containers());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_sandbox_keeps_its_live_policy_across_a_dockerd_restart() {
+    let Some(mut daemon) = PrivateDaemon::start_bridged() else {
+        return;
+    };
+    let client = daemon.client();
+    let ws = workspace(daemon.dir.path(), "proxied");
+    let mut policy = docksandbox::NetworkPolicy::deny_by_default();
+    for name in ["allowed.test", "other.test"] {
+        policy
+            .hosts
+            .insert(name.into(), vec!["198.51.100.77".parse().unwrap()]);
+    }
+    let proxied = |client: &Client| {
+        builder(client, &ws)
+            .network(NetworkMode::Proxy)
+            .network_policy(policy.clone())
+    };
+    let sb = proxied(&client).run().await.unwrap();
+    // What the proxy answers a CONNECT (a TLS port: it answers before dialing anything).
+    let answer = |sb: Sandbox, host: &'static str| async move {
+        let script = format!(
+            "printf 'CONNECT {host}:443 HTTP/1.1\\r\\nHost: {host}\\r\\n\\r\\n' | nc -w 2 docksandbox-proxy 3128 | head -1"
+        );
+        sb.exec(["sh", "-c", &script]).await.unwrap().stdout_str()
+    };
+    assert!(answer(sb.clone(), "allowed.test").await.contains("403"));
+    sb.allow_hosts(&["allowed.test".parse().unwrap()])
+        .await
+        .unwrap();
+    assert!(answer(sb.clone(), "allowed.test").await.contains("200"));
+
+    daemon.restart();
+    let client = daemon.client();
+    // The engine restarted: the sandbox is brought back by `run`, its proxy by the engine or `run`,
+    // with the live change (kept in the proxy's volume), and the rest still refused.
+    let again = proxied(&client).run().await.unwrap();
+    assert_eq!(again.id(), sb.id());
+    let in_force = again.network_policy().await.unwrap();
+    assert!(
+        in_force
+            .allow
+            .iter()
+            .any(|r| r.to_string() == "allowed.test"),
+        "{in_force:?}"
+    );
+    assert!(answer(again.clone(), "allowed.test").await.contains("200"));
+    assert!(answer(again.clone(), "other.test").await.contains("403"));
+    again.remove().await.unwrap();
+    assert!(
+        daemon.docker(&["ps", "-aq"]).trim().is_empty(),
+        "the proxy was removed with it"
+    );
 }
