@@ -5,7 +5,8 @@
 //! - a "public" server in a network namespace the test makes (`198.51.100.2`, and
 //!   `2001:db8:5::2` where the host has IPv6), reached from the engine's containers through a
 //!   veth pair whose host side (`198.51.100.1`) is one of this host's addresses: HTTP on 80, TLS
-//!   on 443 (any name, certificate for `*.test`), raw TCP on 22 and 8022, UDP on 53;
+//!   on 443 (any name, certificate for `*.test`), raw TCP on 22 and 8022, UDP on 53, and a git
+//!   repository at `/git/repo.git` (git's "dumb" HTTP protocol);
 //! - on this host: a service bound to 0.0.0.0 (what a developer's database or web server is),
 //!   "cloud metadata" at 169.254.169.254:80 and a "private" server at 10.203.0.1:80 (both put on
 //!   `lo` and removed after), and a DNS catcher on 127.0.0.1:53 when that port is free.
@@ -162,6 +163,34 @@ impl Internet {
             made.success(),
             "openssl could not make the test certificate"
         );
+        // A repository to clone over HTTPS through the proxy (git's "dumb" HTTP protocol).
+        let git = |args: &[&str], dir: &std::path::Path| {
+            let ok = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "git {args:?}");
+        };
+        let work = dir.path().join("work");
+        std::fs::create_dir(&work).unwrap();
+        git(&["init", "-q"], &work);
+        std::fs::write(work.join("README"), "cloned through the proxy\n").unwrap();
+        git(&["add", "README"], &work);
+        git(&["commit", "-qm", "one"], &work);
+        let served = dir.path().join("served");
+        std::fs::create_dir(&served).unwrap();
+        git(
+            &["clone", "-q", "--bare", work.to_str().unwrap(), "repo.git"],
+            &served,
+        );
+        git(&["update-server-info"], &served.join("repo.git"));
         let host_port = free_port();
         let mut net = Internet {
             host_port,
@@ -182,6 +211,8 @@ impl Internet {
             public(8022),
             "--udp".into(),
             public(53),
+            "--static".into(),
+            net.dir.path().join("served").to_string_lossy().into_owned(),
         ];
         if v6 {
             args.extend(["--http".into(), format!("[{PUBLIC6}]:80")]);

@@ -4,7 +4,8 @@
 #   sni <ip>:<port> <name>           (a TLS ClientHello's server name)
 #   http <ip>:<port> <Host header> <path>
 #   udp <ip>:<port> <peer> <bytes>
-# HTTP ports answer `hello <port> <host>`; /bytes/N answers N bytes. TLS ports do the same after
+# HTTP ports answer `hello <port> <host>`; /bytes/N answers N bytes; /git/PATH serves the file
+# PATH of --static (a bare repository prepared for git's "dumb" HTTP protocol). TLS ports do the same after
 # a handshake with the given certificate. Raw ports answer `hello` and close.
 import argparse, os, socket, ssl, sys, threading
 
@@ -16,6 +17,7 @@ p.add_argument("--raw", action="append", default=[])    # ip:port
 p.add_argument("--udp", action="append", default=[])    # ip:port
 p.add_argument("--cert")
 p.add_argument("--key")
+p.add_argument("--static")                              # files served under /git/
 a = p.parse_args()
 lock = threading.Lock()
 
@@ -49,6 +51,15 @@ def serve_http(conn, where):
         path = parts[1] if len(parts) > 1 else "/"
         host = next((l.split(":", 1)[1].strip() for l in lines[1:] if l.lower().startswith("host:")), "-")
         event(f"http {where} {host} {path}")
+        if path.startswith("/git/") and a.static:
+            rel = os.path.normpath(path[len("/git/"):].split("?")[0]).lstrip("/")
+            full = os.path.join(a.static, rel)
+            if ".." in rel.split("/") or not os.path.isfile(full):
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                continue
+            data = open(full, "rb").read()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+            continue
         if path.startswith("/bytes/"):
             n = int(path[len("/bytes/"):])
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)

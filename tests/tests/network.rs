@@ -123,6 +123,20 @@ async fn a_default_sandbox_reaches_the_internet_through_its_proxy_and_nothing_of
     assert_eq!(https(&sb, "https://allowed.test/").await, "200 200");
     assert_eq!(net.count(&format!("http {PUBLIC}:80 allowed.test")), 1);
     assert_eq!(net.count(&format!("sni {PUBLIC}:443 allowed.test")), 1);
+    // The clients agents use, through the proxy variables: git over HTTPS, Python (pip's stack),
+    // Node's fetch (NODE_USE_ENV_PROXY); a program that ignores the variables gets nowhere.
+    let cloned = sh(&sb, "cd /tmp && GIT_SSL_NO_VERIFY=1 git clone -q https://allowed.test/git/repo.git && cat repo/README").await;
+    assert_eq!(cloned, "cloned through the proxy");
+    let py = sh(&sb, "python3 -c \"import ssl,urllib.request as u; print(u.urlopen('https://allowed.test/', context=ssl._create_unverified_context()).read().decode().strip())\"").await;
+    assert_eq!(py, "hello 443 allowed.test");
+    let node = sh(&sb, "node -e \"fetch('http://allowed.test/node').then(r => r.text()).then(t => console.log(t.trim()))\"").await;
+    assert_eq!(node, "hello 80 allowed.test");
+    let ignored = sh(&sb, "NODE_USE_ENV_PROXY=0 node -e \"fetch('http://allowed.test/bypass').then(() => console.log('reached'), () => console.log('failed'))\"").await;
+    assert_eq!(ignored, "failed");
+    assert_eq!(
+        net.count(&format!("http {PUBLIC}:80 allowed.test /bypass")),
+        0
+    );
     let public_before = net.at(&format!("{PUBLIC}:80")).len();
 
     // Direct connections, bypassing the proxy: no route to anything.
