@@ -24,6 +24,44 @@ export declare class ExecStream {
 }
 
 /**
+ * The network of one sandbox (`sb.network`). Every method returns a promise; the policy
+ * methods need a `proxy` sandbox (others reject with `INVALID_SPEC`).
+ */
+export declare class Network {
+  /**
+   * Adds allow rules to the policy in force, at once (an equal deny rule is dropped):
+   * `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR.
+   */
+  allow(...hosts: Array<string>): Promise<undefined>
+  /** Adds deny rules to the policy in force, at once (an equal allow rule is dropped). */
+  deny(...hosts: Array<string>): Promise<undefined>
+  /** Sets what the proxy does with connections no rule decides. */
+  policy(defaultAction: 'allow' | 'deny'): Promise<undefined>
+  /** The policy the proxy enforces now. */
+  show(): Promise<NetworkPolicyInfo>
+  /**
+   * The connection log, oldest first: a promise of the entries so far; with
+   * `{ follow: true }`, an async iterator that keeps yielding new entries until the proxy
+   * stops (break out of `for await` to stop reading).
+   */
+  log<Follow extends boolean = false>(options?: NetworkLogOptions & { follow?: Follow }): Follow extends true ? AsyncIterableIterator<NetworkLogEntry> : Promise<Array<NetworkLogEntry>>
+}
+
+/**
+ * A followed connection log (`network.log({ follow: true })`); `index.js` makes it
+ * async-iterable.
+ */
+export declare class NetworkLogStream {
+  /**
+   * The next entry; the first call opens the log. Rejects with the core's error, after
+   * which the log is done.
+   */
+  next(): Promise<NetworkLogStreamResult>
+  /** Stops reading (what `break` in `for await` calls): the log is closed. */
+  return(): Promise<NetworkLogStreamResult>
+}
+
+/**
  * A sandbox: one container for one (workspace, agent), with the workspace at the same path.
  * Made by `run()` and `get()`; every method returns a promise and never blocks the event loop.
  */
@@ -36,6 +74,11 @@ export declare class Sandbox {
   get agent(): string
   /** The workspace path, the same on the host and in the sandbox. */
   get workspace(): string
+  /**
+   * The network of a `proxy` sandbox: its egress proxy's policy, changed live, and its
+   * connection log.
+   */
+  get network(): Network
   /**
    * Runs `cmd` (no shell) and captures its output. Rejects with `EXEC_TIMEOUT` after
    * `timeoutMs` (the process and its children are killed first).
@@ -133,6 +176,96 @@ export interface MountInfo {
   readOnly: boolean
 }
 
+/**
+ * One connection (CONNECT tunnel, SOCKS5 connection) or forwarded HTTP request, logged when
+ * it ended, denials included.
+ */
+export interface NetworkLogEntry {
+  /** When it began: RFC 3339, UTC, milliseconds. */
+  time: string
+  /** `http` (an absolute-URI request), `connect` (a CONNECT tunnel) or `socks5`. */
+  proto: 'http' | 'connect' | 'socks5'
+  /** The sandbox's address, `IP:PORT`. */
+  client?: string
+  /** The host asked for, as asked (a name or an IP literal). */
+  host: string
+  /** The port asked for. */
+  port: number
+  /** The address the proxy connected to, when it connected. */
+  addr?: string
+  /** The server name of the TLS ClientHello, when one was read. */
+  sni?: string
+  /** `allow` or `deny`. */
+  decision: 'allow' | 'deny'
+  /** What decided (`allow example.com`, `default deny`, …). */
+  rule: string
+  /** Why, in one sentence. */
+  reason: string
+  /** Bytes from the sandbox to the server. */
+  bytesUp: number
+  /** Bytes from the server to the sandbox. */
+  bytesDown: number
+  /** How long it lasted. */
+  durationMs: number
+}
+
+/** Options of `network.log()`. */
+export interface NetworkLogOptions {
+  /**
+   * Keep reading: `log()` then returns an async iterator of entries (the existing ones, then
+   * new ones as they come, until the proxy stops) instead of a promise of an array.
+   */
+  follow?: boolean
+  /** Only the connections that were refused. */
+  denied?: boolean
+}
+
+/** What `next()` of a followed log resolves to: the iterator protocol's result. */
+export interface NetworkLogStreamResult {
+  /** Whether the log ended (the proxy stopped; `value` is then absent). */
+  done: boolean
+  /** The next entry. */
+  value?: NetworkLogEntry
+}
+
+/**
+ * `network` as an object: the mode and the proxy's policy together. Each key maps onto the
+ * `run()` option of the same meaning (`default` → `networkPolicy`, `allow` → `allowHosts`,
+ * `deny` → `denyHosts`, `presets` → `allowPresets`, `hosts` → `addHosts`); lists given both
+ * ways are joined. Unknown keys are refused (`INVALID_SPEC`).
+ */
+export interface NetworkOptions {
+  /** `proxy` (the default), `bridge` or `none`. */
+  mode?: 'proxy' | 'bridge' | 'none'
+  /** What the proxy does with connections no rule decides (default `allow`). */
+  default?: 'allow' | 'deny'
+  /** Rules the proxy allows: `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR. */
+  allow?: Array<string>
+  /** Rules the proxy refuses. */
+  deny?: Array<string>
+  /** Presets whose hosts are allowed: `agent`, `github`, `registries`, or a user preset. */
+  presets?: Array<string>
+  /** Names the proxy resolves to these addresses instead of asking DNS. */
+  hosts?: Record<string, string | Array<string>>
+}
+
+/** The policy the proxy enforces now: presets expanded, static names, refused addresses. */
+export interface NetworkPolicyInfo {
+  /** What happens to a connection no rule decides (ports 80 and 443). */
+  default: 'allow' | 'deny'
+  /** Rules that allow (the presets' hosts included). */
+  allow: Array<string>
+  /** Rules that refuse. */
+  deny: Array<string>
+  /** Names resolved to these addresses instead of asking DNS. */
+  hosts: Record<string, Array<string>>
+  /**
+   * Networks always refused on top of the built-in table (the host's own addresses, the
+   * engine's gateways).
+   */
+  refused: Array<string>
+}
+
 /** Limits as the engine applies them. */
 export interface ResourcesInfo {
   /** CPUs (absent: unlimited). */
@@ -181,8 +314,22 @@ export interface RunOptions {
   memory?: number | string
   /** Process limit. */
   pidsLimit?: number
-  /** `bridge` or `none`. */
-  network?: 'bridge' | 'none'
+  /**
+   * `proxy` (the default: the sandbox reaches the network only through its own egress
+   * proxy, which enforces a policy), `bridge` or `none`; or a `NetworkOptions` object (the
+   * mode and the proxy's policy in one place).
+   */
+  network?: 'proxy' | 'bridge' | 'none' | NetworkOptions
+  /** Rules the proxy allows: `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR. */
+  allowHosts?: Array<string>
+  /** Rules the proxy refuses (the more specific rule wins; deny wins a tie). */
+  denyHosts?: Array<string>
+  /** What the proxy does with connections no rule decides (default `allow`). */
+  networkPolicy?: 'allow' | 'deny'
+  /** Presets whose hosts are allowed: `agent`, `github`, `registries`, or a user preset. */
+  allowPresets?: Array<string>
+  /** Static names for the proxy, `NAME:IP` (like docker's `--add-host`). */
+  addHosts?: Array<string>
   /** Extra container labels. */
   labels?: Record<string, string>
   /**

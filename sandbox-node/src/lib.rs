@@ -6,6 +6,7 @@
 
 mod error;
 mod info;
+mod network;
 mod options;
 mod sandbox;
 mod stream;
@@ -17,7 +18,11 @@ use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
 
 pub use info::{MountInfo, ResourcesInfo, SandboxInfo, SecurityInfo};
-pub use options::{ExecOptions, RunOptions};
+pub use network::{
+    Network, NetworkLogEntry, NetworkLogOptions, NetworkLogStream, NetworkLogStreamResult,
+    NetworkPolicyInfo,
+};
+pub use options::{ExecOptions, NetworkOptions, RunOptions};
 pub use sandbox::{ExecResult, Sandbox};
 pub use stream::{ExecChunk, ExecStream, ExecStreamResult};
 
@@ -38,10 +43,14 @@ fn client() -> docksandbox::Result<docksandbox::Client> {
 /// `recreate` is set.
 #[napi]
 pub fn run(env: &Env, options: RunOptions) -> napi::Result<PromiseRaw<'_, Sandbox>> {
-    let req = docksandbox::RunRequest::from(options);
-    spawn(env, async move { req.run(&client()?).await }, |sb| {
-        Ok(sb.into())
-    })
+    spawn(
+        env,
+        async move {
+            let req = docksandbox::RunRequest::try_from(options)?;
+            req.run(&client()?).await
+        },
+        |sb| Ok(sb.into()),
+    )
 }
 
 /// Every docksandbox sandbox on the engine, newest first.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
+use serde_json::Value;
 
 /// Options of `run()`: the fields of the core's `RunRequest`, in JavaScript's case.
 #[napi(object)]
@@ -39,9 +40,22 @@ pub struct RunOptions {
     pub memory: Option<Either<f64, String>>,
     /// Process limit.
     pub pids_limit: Option<i64>,
-    /// `bridge` or `none`.
-    #[napi(ts_type = "'bridge' | 'none'")]
-    pub network: Option<String>,
+    /// `proxy` (the default: the sandbox reaches the network only through its own egress
+    /// proxy, which enforces a policy), `bridge` or `none`; or a `NetworkOptions` object (the
+    /// mode and the proxy's policy in one place).
+    #[napi(ts_type = "'proxy' | 'bridge' | 'none' | NetworkOptions")]
+    pub network: Option<Value>,
+    /// Rules the proxy allows: `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR.
+    pub allow_hosts: Option<Vec<String>>,
+    /// Rules the proxy refuses (the more specific rule wins; deny wins a tie).
+    pub deny_hosts: Option<Vec<String>>,
+    /// What the proxy does with connections no rule decides (default `allow`).
+    #[napi(ts_type = "'allow' | 'deny'")]
+    pub network_policy: Option<String>,
+    /// Presets whose hosts are allowed: `agent`, `github`, `registries`, or a user preset.
+    pub allow_presets: Option<Vec<String>>,
+    /// Static names for the proxy, `NAME:IP` (like docker's `--add-host`).
+    pub add_hosts: Option<Vec<String>>,
     /// Extra container labels.
     pub labels: Option<BTreeMap<String, String>>,
     /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted read-only with
@@ -52,10 +66,186 @@ pub struct RunOptions {
     pub share_agent_config: Option<bool>,
 }
 
-impl From<RunOptions> for docksandbox::RunRequest {
-    fn from(o: RunOptions) -> Self {
+/// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
+/// `run()` option of the same meaning (`default` → `networkPolicy`, `allow` → `allowHosts`,
+/// `deny` → `denyHosts`, `presets` → `allowPresets`, `hosts` → `addHosts`); lists given both
+/// ways are joined. Unknown keys are refused (`INVALID_SPEC`).
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct NetworkOptions {
+    /// `proxy` (the default), `bridge` or `none`.
+    #[napi(ts_type = "'proxy' | 'bridge' | 'none'")]
+    pub mode: Option<String>,
+    /// What the proxy does with connections no rule decides (default `allow`).
+    #[napi(ts_type = "'allow' | 'deny'")]
+    pub default: Option<String>,
+    /// Rules the proxy allows: `host`, `*.domain`, `host:port`, `ip[:port]`, CIDR.
+    pub allow: Option<Vec<String>>,
+    /// Rules the proxy refuses.
+    pub deny: Option<Vec<String>>,
+    /// Presets whose hosts are allowed: `agent`, `github`, `registries`, or a user preset.
+    pub presets: Option<Vec<String>>,
+    /// Names the proxy resolves to these addresses instead of asking DNS.
+    pub hosts: Option<BTreeMap<String, Either<String, Vec<String>>>>,
+}
+
+/// The keys of [`NetworkOptions`], as JavaScript spells them.
+const NETWORK_KEYS: [&str; 6] = ["mode", "default", "allow", "deny", "presets", "hosts"];
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> docksandbox::Error {
+    docksandbox::Error::InvalidSpec {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+fn string(v: Value, field: &str) -> docksandbox::Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        other => Err(invalid(field, format!("expected a string, got {other}"))),
+    }
+}
+
+fn strings(v: Value, field: &str) -> docksandbox::Result<Option<Vec<String>>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                string(item, &format!("{field}[{i}]"))?
+                    .ok_or_else(|| invalid(format!("{field}[{i}]"), "expected a string, got null"))
+            })
+            .collect::<docksandbox::Result<Vec<_>>>()
+            .map(Some),
+        other => Err(invalid(
+            field,
+            format!("expected an array of strings, got {other}"),
+        )),
+    }
+}
+
+impl NetworkOptions {
+    /// The `network` option as JavaScript gave it: a mode, or an object read key by key (what
+    /// napi-rs would do, plus refusing keys it does not know: a typo must not pass silently).
+    fn read(v: Option<Value>) -> docksandbox::Result<NetworkOptions> {
+        let map = match v {
+            None | Some(Value::Null) => return Ok(NetworkOptions::default()),
+            Some(Value::String(mode)) => {
+                return Ok(NetworkOptions {
+                    mode: Some(mode),
+                    ..Default::default()
+                })
+            }
+            Some(Value::Object(map)) => map,
+            Some(other) => {
+                return Err(invalid(
+                    "network",
+                    format!(
+                        "expected a mode ('proxy', 'bridge', 'none') or an object, got {other}"
+                    ),
+                ))
+            }
+        };
+        let mut o = NetworkOptions::default();
+        for (key, v) in map {
+            let field = format!("network.{key}");
+            match key.as_str() {
+                "mode" => o.mode = string(v, &field)?,
+                "default" => o.default = string(v, &field)?,
+                "allow" => o.allow = strings(v, &field)?,
+                "deny" => o.deny = strings(v, &field)?,
+                "presets" => o.presets = strings(v, &field)?,
+                "hosts" => {
+                    let Value::Object(hosts) = v else {
+                        if v.is_null() {
+                            continue;
+                        }
+                        return Err(invalid(
+                            field,
+                            format!("expected an object of names to addresses, got {v}"),
+                        ));
+                    };
+                    let mut out = BTreeMap::new();
+                    for (name, ips) in hosts {
+                        let f = format!("network.hosts.{name}");
+                        let ips = match ips {
+                            Value::String(ip) => Either::A(ip),
+                            Value::Array(_) => Either::B(strings(ips, &f)?.unwrap_or_default()),
+                            other => {
+                                return Err(invalid(
+                                    f,
+                                    format!("expected an address or an array of them, got {other}"),
+                                ))
+                            }
+                        };
+                        out.insert(name, ips);
+                    }
+                    o.hosts = Some(out);
+                }
+                other => {
+                    return Err(invalid(
+                        "network",
+                        format!(
+                            "unknown key `{}`; the keys are {}",
+                            other.escape_debug(),
+                            NETWORK_KEYS.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    /// `hosts` as the core's `NAME:IP` words (an IPv6 address in brackets).
+    fn add_hosts(self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, ips) in self.hosts.unwrap_or_default() {
+            let ips = match ips {
+                Either::A(ip) => vec![ip],
+                Either::B(ips) => ips,
+            };
+            out.extend(ips.into_iter().map(|ip| {
+                if ip.contains(':') {
+                    format!("{name}:[{ip}]")
+                } else {
+                    format!("{name}:{ip}")
+                }
+            }));
+        }
+        out
+    }
+}
+
+/// `a` then `b`, each possibly absent.
+fn joined(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Vec<String> {
+    a.into_iter().chain(b).flatten().collect()
+}
+
+impl TryFrom<RunOptions> for docksandbox::RunRequest {
+    type Error = docksandbox::Error;
+
+    /// Fails (`INVALID_SPEC`) only on the shape of `network`; every other rule is the core's.
+    fn try_from(o: RunOptions) -> docksandbox::Result<Self> {
+        let mut net = NetworkOptions::read(o.network)?;
+        let network_policy = match (net.default.take(), o.network_policy) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "networkPolicy",
+                    "given twice (also as network.default); give one",
+                ))
+            }
+            (a, b) => a.or(b),
+        };
+        let network = net.mode.take();
+        let allow_hosts = joined(net.allow.take(), o.allow_hosts);
+        let deny_hosts = joined(net.deny.take(), o.deny_hosts);
+        let allow_presets = joined(net.presets.take(), o.allow_presets);
+        let add_hosts = joined(Some(net.add_hosts()), o.add_hosts);
         // Every field written out: a field added to the core fails to compile here.
-        docksandbox::RunRequest {
+        Ok(docksandbox::RunRequest {
             workspace: o.workspace,
             agent: o.agent.unwrap_or_default(),
             command: o.command,
@@ -74,12 +264,17 @@ impl From<RunOptions> for docksandbox::RunRequest {
                 Either::B(s) => s,
             }),
             pids_limit: o.pids_limit,
-            network: o.network,
+            network,
+            allow_hosts,
+            deny_hosts,
+            network_policy,
+            allow_presets,
+            add_hosts,
             labels: o.labels.unwrap_or_default(),
             label_pairs: Vec::new(),
             ca_bundle: o.ca_bundle,
             share_agent_config: o.share_agent_config,
-        }
+        })
     }
 }
 

@@ -4,6 +4,7 @@ use napi::bindgen_prelude::{Buffer, Either, Env, PromiseRaw, Uint8Array};
 use napi_derive::napi;
 
 use crate::info::SandboxInfo;
+use crate::network::Network;
 use crate::options::{bytes, ExecOptions};
 use crate::stream::ExecStream;
 use crate::task::spawn;
@@ -74,6 +75,13 @@ impl Sandbox {
     #[napi(getter)]
     pub fn workspace(&self) -> String {
         self.inner.workspace().to_string_lossy().into_owned()
+    }
+
+    /// The network of a `proxy` sandbox: its egress proxy's policy, changed live, and its
+    /// connection log.
+    #[napi(getter)]
+    pub fn network(&self) -> Network {
+        Network::new(self.inner.clone())
     }
 
     /// Runs `cmd` (no shell) and captures its output. Rejects with `EXEC_TIMEOUT` after

@@ -1,8 +1,9 @@
 // Shared by the test files (not a test file itself: `npm test` runs test/*.test.js).
 //
-// Every container a test file creates carries the label `dev.docksandbox.test-run=<run id>`;
-// `after()` removes them all through dockerode (independent of the code under test), also when
-// tests failed. Without an engine the tests skip with a message, except in CI (`CI=true`), where
+// Every container a test file creates carries the label `dev.docksandbox.test-run=<run id>`
+// (so do the egress proxy, network and state volume of a `proxy` sandbox, which copy the
+// sandbox's labels); `after()` removes them all through dockerode (independent of the code under
+// test), also when tests failed. Without an engine the tests skip with a message, except in CI (`CI=true`), where
 // they fail.
 'use strict'
 
@@ -35,11 +36,14 @@ async function probe() {
 }
 
 async function removeTestContainers() {
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`${TEST_LABEL}=${runId}`] },
-  })
+  const filters = { label: [`${TEST_LABEL}=${runId}`] }
+  const list = await docker.listContainers({ all: true, filters })
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+  // Then what the proxies used (a network or volume in use cannot be removed before).
+  const networks = await docker.listNetworks({ filters })
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => {})))
+  const { Volumes: volumes } = await docker.listVolumes({ filters })
+  await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => {})))
   return list.length
 }
 

@@ -293,3 +293,21 @@ fn clienthello_must_name_the_connect_host() {
     assert_eq!(&got[hello.len() + 5..], &hello[..]);
     assert_eq!(target.accepted(), 2);
 }
+
+#[test]
+fn a_client_that_closes_its_side_after_the_request_still_gets_the_answer() {
+    let target = Target::start(Mode::Http);
+    let proxy = Proxy::start(Some(&allow_port(target.port)), &[]);
+    for _ in 0..20 {
+        let mut s = proxy.connect_http();
+        let req = format!(
+            "GET http://allowed.test:{p}/ HTTP/1.1\r\nHost: allowed.test:{p}\r\n\r\n",
+            p = target.port
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        assert!(out.starts_with("HTTP/1.1 200"), "{out:?}");
+    }
+}

@@ -1,9 +1,9 @@
-//! Values crossing into Python: results, bytes, `inspect` dictionaries, and the arguments of
-//! `exec`.
+//! Values crossing into Python: results, bytes, `inspect`, policy and log dictionaries, and the
+//! arguments of `exec`.
 
 use std::collections::BTreeMap;
 
-use docksandbox::{ExecOptions, ExecOutput, SandboxInfo};
+use docksandbox::{EnforcedPolicy, ExecOptions, ExecOutput, NetworkLogEntry, SandboxInfo};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
@@ -40,17 +40,31 @@ impl<'py> IntoPyObject<'py> for Bytes {
     }
 }
 
-/// A [`SandboxInfo`] that becomes a `dict` (its serde form).
-pub struct Info(pub SandboxInfo);
+/// Core values that become a `dict` (their serde form).
+macro_rules! as_dict {
+    ($($(#[$doc:meta])* $name:ident($ty:ty);)*) => {$(
+        $(#[$doc])*
+        pub struct $name(pub $ty);
 
-impl<'py> IntoPyObject<'py> for Info {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
+        impl<'py> IntoPyObject<'py> for $name {
+            type Target = PyAny;
+            type Output = Bound<'py, PyAny>;
+            type Error = PyErr;
 
-    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
-        Ok(pythonize::pythonize(py, &self.0)?)
-    }
+            fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+                Ok(pythonize::pythonize(py, &self.0)?)
+            }
+        }
+    )*};
+}
+
+as_dict! {
+    /// A [`SandboxInfo`] as a `dict`.
+    Info(SandboxInfo);
+    /// The policy a sandbox's proxy enforces, as a `dict` (rules as strings).
+    Policy(EnforcedPolicy);
+    /// One entry of a sandbox's connection log, as a `dict`.
+    LogEntry(NetworkLogEntry);
 }
 
 /// The captured result of a command.

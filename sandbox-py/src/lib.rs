@@ -7,6 +7,7 @@
 
 mod convert;
 mod errors;
+mod network;
 mod runtime;
 mod sandbox;
 mod stream;
@@ -14,17 +15,33 @@ mod stream;
 use docksandbox::RunRequest;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::errors::raise;
 use crate::runtime::{awaitable, client, wait};
 use crate::sandbox::Sandbox;
 
-/// The core's request from the keyword arguments (`None` values already left out).
+/// The core's request from the keyword arguments (`None` values already left out); a
+/// `network` dict is mapped by [`network::apply`].
 fn request(args: &Bound<'_, PyAny>) -> PyResult<RunRequest> {
-    pythonize::depythonize(args).map_err(|e| match PyErr::from(e) {
-        e if e.is_instance_of::<PyTypeError>(args.py()) => e,
-        e => PyTypeError::new_err(format!("run(): {}", e.value(args.py()))),
-    })
+    let py = args.py();
+    let fields = args.cast::<PyDict>()?.copy()?;
+    let network = match fields.get_item("network")? {
+        Some(n) if n.is_instance_of::<PyDict>() => {
+            fields.del_item("network")?;
+            Some(n.cast_into::<PyDict>()?)
+        }
+        _ => None,
+    };
+    let mut req: RunRequest =
+        pythonize::depythonize(fields.as_any()).map_err(|e| match PyErr::from(e) {
+            e if e.is_instance_of::<PyTypeError>(py) => e,
+            e => PyTypeError::new_err(format!("run(): {}", e.value(py))),
+        })?;
+    if let Some(n) = network {
+        network::apply(&mut req, &n)?;
+    }
+    Ok(req)
 }
 
 /// Every sandbox on the engine, as handles (one listing request).
@@ -94,6 +111,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::ExecResult>()?;
     m.add_class::<stream::ExecStream>()?;
     m.add_class::<stream::ExecChunk>()?;
+    m.add_class::<network::NetworkLog>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_async, m)?)?;
     m.add_function(wrap_pyfunction!(list, m)?)?;

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
-use crate::convert::{Bytes, Data, ExecArgs, Info, Output};
+use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy};
 use crate::errors::raise;
+use crate::network::{default_action, entries, rules, NetworkLog};
 use crate::runtime::{awaitable, client, pid, wait};
 use crate::stream::ExecStream;
 
@@ -229,6 +230,95 @@ impl Sandbox {
 
     fn remove_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.later(py, |sb| async move { sb.remove().await })
+    }
+
+    /// The policy the sandbox's proxy enforces now, as a dict.
+    fn network_show(&self, py: Python<'_>) -> PyResult<Policy> {
+        self.blocking(py, move |sb| async move {
+            sb.network_policy().await.map(Policy)
+        })
+    }
+
+    fn network_show_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            sb.network_policy().await.map(Policy)
+        })
+    }
+
+    fn network_allow(&self, py: Python<'_>, hosts: Vec<String>) -> PyResult<()> {
+        let rules = rules(py, &hosts)?;
+        self.blocking(py, move |sb| async move { sb.allow_hosts(&rules).await })
+    }
+
+    fn network_allow_async<'py>(
+        &self,
+        py: Python<'py>,
+        hosts: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rules = rules(py, &hosts)?;
+        self.later(py, move |sb| async move { sb.allow_hosts(&rules).await })
+    }
+
+    fn network_deny(&self, py: Python<'_>, hosts: Vec<String>) -> PyResult<()> {
+        let rules = rules(py, &hosts)?;
+        self.blocking(py, move |sb| async move { sb.deny_hosts(&rules).await })
+    }
+
+    fn network_deny_async<'py>(
+        &self,
+        py: Python<'py>,
+        hosts: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rules = rules(py, &hosts)?;
+        self.later(py, move |sb| async move { sb.deny_hosts(&rules).await })
+    }
+
+    fn network_set_default(&self, py: Python<'_>, default: String) -> PyResult<()> {
+        let d = default_action(py, &default)?;
+        self.blocking(py, move |sb| async move { sb.set_network_default(d).await })
+    }
+
+    fn network_set_default_async<'py>(
+        &self,
+        py: Python<'py>,
+        default: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let d = default_action(py, &default)?;
+        self.later(py, move |sb| async move { sb.set_network_default(d).await })
+    }
+
+    /// The connection log so far (only refusals with `denied`), oldest first.
+    #[pyo3(signature = (*, denied=false))]
+    fn network_log(&self, py: Python<'_>, denied: bool) -> PyResult<Vec<LogEntry>> {
+        self.blocking(py, move |sb| entries(sb, denied))
+    }
+
+    #[pyo3(signature = (*, denied=false))]
+    fn network_log_async<'py>(&self, py: Python<'py>, denied: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| entries(sb, denied))
+    }
+
+    /// The connection log followed: the entries so far, then each new one.
+    #[pyo3(signature = (*, denied=false))]
+    fn network_log_stream(&self, py: Python<'_>, denied: bool) -> PyResult<NetworkLog> {
+        self.blocking(py, move |sb| async move {
+            sb.network_log(true)
+                .await
+                .map(|l| NetworkLog::new(l, denied))
+        })
+    }
+
+    #[pyo3(signature = (*, denied=false))]
+    fn network_log_stream_async<'py>(
+        &self,
+        py: Python<'py>,
+        denied: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            sb.network_log(true)
+                .await
+                .map(|l| NetworkLog::new(l, denied))
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -207,8 +207,9 @@ impl RunRequest {
         }
         for (i, h) in self.add_hosts.iter().enumerate() {
             let field = format!("add_hosts[{i}]");
+            // NAME:IP at the first `:` (a name has none; an IPv6 address may be bracketed).
             let (name, ip) = h
-                .rsplit_once(':')
+                .split_once(':')
                 .filter(|(n, _)| !n.is_empty())
                 .ok_or_else(|| {
                     Error::invalid(&field, format!("`{}` is not NAME:IP", h.escape_debug()))
@@ -288,5 +289,35 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(custom.agent_profile().unwrap().default_args, ["--yes"]);
+    }
+
+    #[test]
+    fn static_names_take_v4_and_v6_addresses() {
+        let r = RunRequest {
+            agent: "shell".into(),
+            add_hosts: vec![
+                "a.test:10.0.0.1".into(),
+                "b.test:[fd00::1]".into(),
+                "B.test:2001:db8::1".into(),
+            ],
+            ..Default::default()
+        };
+        let p = r.policy().unwrap().unwrap();
+        assert_eq!(
+            p.hosts["a.test"],
+            ["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(p.hosts["b.test"].len(), 2, "{:?}", p.hosts);
+        for bad in [":10.0.0.1", "c.test", "c.test:nope"] {
+            let r = RunRequest {
+                agent: "shell".into(),
+                add_hosts: vec![bad.into()],
+                ..Default::default()
+            };
+            assert!(
+                r.policy().unwrap_err().to_string().contains("add_hosts[0]"),
+                "{bad}"
+            );
+        }
     }
 }

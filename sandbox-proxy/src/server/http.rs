@@ -27,6 +27,9 @@ pub type Body = BoxBody<Bytes, hyper::Error>;
 /// How long a client may take to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most an upstream read may take at once (hyper's adaptive buffer grows up to it).
+const UPSTREAM_BUF: usize = 1 << 20;
+
 /// Serves one client connection (keep-alive and pipelining included).
 pub async fn serve_conn(ctx: Arc<Ctx>, stream: TcpStream, client: SocketAddr) {
     let svc = service_fn(move |req| {
@@ -37,6 +40,10 @@ pub async fn serve_conn(ctx: Arc<Ctx>, stream: TcpStream, client: SocketAddr) {
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .keep_alive(true)
+        // A client that sends its request and closes its side (`printf … | nc`) still gets the
+        // answer.
+        .half_close(true)
+        .max_buf_size(UPSTREAM_BUF)
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades()
         .await;
@@ -161,11 +168,14 @@ async fn forward(ctx: Arc<Ctx>, client: SocketAddr, req: Request<Incoming>) -> R
         Err(e) => return fail(&rec, format!("connecting failed: {e}")),
     };
     rec.addr = Some(addr);
-    let (mut sender, conn) =
-        match hyper::client::conn::http1::handshake::<_, Body>(TokioIo::new(stream)).await {
-            Ok(x) => x,
-            Err(e) => return fail(&rec, format!("upstream HTTP failed: {e}")),
-        };
+    let (mut sender, conn) = match hyper::client::conn::http1::Builder::new()
+        .max_buf_size(UPSTREAM_BUF)
+        .handshake::<_, Body>(TokioIo::new(stream))
+        .await
+    {
+        Ok(x) => x,
+        Err(e) => return fail(&rec, format!("upstream HTTP failed: {e}")),
+    };
     tokio::spawn(async move {
         let _ = conn.await;
     });

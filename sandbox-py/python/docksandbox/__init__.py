@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, overload
 
 from . import _native
 from ._native import (
@@ -31,6 +31,7 @@ from ._native import (
     ExecTimeoutError,
     ImageError,
     InvalidSpecError,
+    NetworkLog,
     SandboxError,
     SandboxNotFoundError,
 )
@@ -46,6 +47,9 @@ __all__ = [
     "ExecTimeoutError",
     "ImageError",
     "InvalidSpecError",
+    "Network",
+    "NetworkLog",
+    "NetworkOptions",
     "Sandbox",
     "SandboxError",
     "SandboxNotFoundError",
@@ -58,6 +62,29 @@ StrPath = Union[str, "os.PathLike[str]"]
 """A path: ``str`` or ``pathlib.Path``."""
 Data = Union[bytes, bytearray, str]
 """File contents or stdin: bytes, or text written as UTF-8."""
+
+
+class NetworkOptions(TypedDict, total=False):
+    """``run(network={...})``: the network mode and the egress proxy's policy in one dict.
+
+    Each key means what the keyword argument of :func:`run` does: ``default`` is
+    ``network_policy``, ``allow``/``deny`` come before ``allow_hosts``/``deny_hosts``,
+    ``presets`` before ``allow_presets``, and ``hosts`` (``{name: ip or [ips]}``) become
+    ``add_hosts`` entries ``"NAME:IP"``. Other keys raise :class:`InvalidSpecError`.
+    """
+
+    mode: str
+    """``"proxy"`` (the default), ``"bridge"`` or ``"none"``."""
+    default: str
+    """``"allow"`` (the default) or ``"deny"``: what happens to connections no rule decides."""
+    allow: Sequence[str]
+    """Rules the proxy allows: ``host``, ``*.domain``, ``host:port``, ``ip[:port]``, CIDR."""
+    deny: Sequence[str]
+    """Rules the proxy refuses (the more specific rule wins; deny wins a tie)."""
+    presets: Sequence[str]
+    """Presets whose hosts are allowed: ``agent``, ``github``, ``registries``, or a user preset."""
+    hosts: Mapping[str, Union[str, Sequence[str]]]
+    """Names the proxy resolves to these addresses instead of asking DNS."""
 
 
 def _request(
@@ -73,12 +100,17 @@ def _request(
     recreate: bool,
     cpus: Optional[float],
     memory: Union[int, str, None],
-    network: Optional[str],
+    network: Union[str, NetworkOptions, None],
     labels: Optional[Mapping[str, str]],
     command: Optional[Sequence[str]],
     pids_limit: Optional[int],
     ca_bundle: Optional[StrPath] = None,
     share_agent_config: Optional[bool] = None,
+    allow_hosts: Optional[Sequence[str]] = None,
+    deny_hosts: Optional[Sequence[str]] = None,
+    network_policy: Optional[str] = None,
+    allow_presets: Optional[Sequence[str]] = None,
+    add_hosts: Optional[Sequence[str]] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -94,7 +126,13 @@ def _request(
         "recreate": recreate,
         "cpus": cpus,
         "memory": str(memory) if isinstance(memory, int) else memory,
-        "network": network,
+        # A dict is mapped onto the network fields by the native module (unknown keys refused).
+        "network": dict(network) if isinstance(network, Mapping) else network,
+        "allow_hosts": _words("allow_hosts", allow_hosts),
+        "deny_hosts": _words("deny_hosts", deny_hosts),
+        "network_policy": network_policy,
+        "allow_presets": _words("allow_presets", allow_presets),
+        "add_hosts": _words("add_hosts", add_hosts),
         "labels": dict(labels) if labels is not None else None,
         "command": builtins.list(command) if command is not None else None,
         "pids_limit": pids_limit,
@@ -102,6 +140,14 @@ def _request(
         "share_agent_config": share_agent_config,
     }
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _words(name: str, words: Optional[Sequence[str]]) -> Optional[builtins.list[str]]:
+    if words is None:
+        return None
+    if isinstance(words, (str, bytes)):
+        raise TypeError(f"{name} must be a list of strings, not a string")
+    return builtins.list(words)
 
 
 class _SandboxBase:
@@ -138,6 +184,61 @@ class _SandboxBase:
         return repr(self._native)
 
 
+class Network:
+    """The network of a ``proxy`` sandbox (``sb.network``): the policy its egress proxy
+    enforces, changed live without a restart, and its connection log.
+
+    Rules are ``host``, ``*.domain``, ``host:port``, ``ip``, ``ip:port`` or a CIDR; a rule
+    without a port covers ports 80 and 443. On a ``bridge`` or ``none`` sandbox every method
+    raises :class:`InvalidSpecError`.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Sandbox) -> None:
+        self._native = native
+
+    def allow(self, *hosts: str) -> None:
+        """Adds allow rules to the policy in force (an equal deny rule is dropped)."""
+        self._native.network_allow(builtins.list(hosts))
+
+    def deny(self, *hosts: str) -> None:
+        """Adds deny rules to the policy in force (an equal allow rule is dropped)."""
+        self._native.network_deny(builtins.list(hosts))
+
+    def policy(self, default: str) -> None:
+        """Sets what happens to connections no rule decides: ``"allow"`` or ``"deny"``."""
+        self._native.network_set_default(default)
+
+    def show(self) -> dict[str, Any]:
+        """The policy in force: ``default``, ``allow`` and ``deny`` (rules as strings, presets
+        expanded), ``hosts`` (static names) and ``refused`` (networks always refused)."""
+        return self._native.network_show()
+
+    @overload
+    def log(
+        self, follow: Literal[False] = False, denied: bool = False
+    ) -> builtins.list[dict[str, Any]]: ...
+    @overload
+    def log(self, follow: Literal[True], denied: bool = False) -> NetworkLog: ...
+    @overload
+    def log(
+        self, follow: bool = False, denied: bool = False
+    ) -> Union[builtins.list[dict[str, Any]], NetworkLog]: ...
+
+    def log(
+        self, follow: bool = False, denied: bool = False
+    ) -> Union[builtins.list[dict[str, Any]], NetworkLog]:
+        """The connection log, oldest first: one dict per connection or request (``time``,
+        ``proto``, ``client``, ``host``, ``port``, ``addr``, ``sni``, ``decision``, ``rule``,
+        ``reason``, ``bytes_up``, ``bytes_down``, ``duration_ms``); only refusals with
+        ``denied``. A list of the entries so far; with ``follow``, an iterator that yields new
+        entries as they come until the proxy stops (``close()`` it to stop early)."""
+        if follow:
+            return self._native.network_log_stream(denied=denied)
+        return self._native.network_log(denied=denied)
+
+
 class Sandbox(_SandboxBase):
     """One sandbox: a container for one (workspace, agent), the workspace at the same path.
 
@@ -154,6 +255,11 @@ class Sandbox(_SandboxBase):
         """The current status, asked from the engine: ``running``, ``stopped``, ``paused``,
         ``restarting``, ``removing``, ``dead`` or ``unknown``."""
         return self._native.status()
+
+    @property
+    def network(self) -> Network:
+        """The network of a ``proxy`` sandbox: its policy, changed live, and its log."""
+        return Network(self._native)
 
     def exec(
         self,
@@ -249,12 +355,17 @@ def run(
     recreate: bool = False,
     cpus: Optional[float] = None,
     memory: Union[int, str, None] = None,
-    network: Optional[str] = None,
+    network: Union[str, NetworkOptions, None] = None,
     labels: Optional[Mapping[str, str]] = None,
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
     ca_bundle: Optional[StrPath] = None,
     share_agent_config: Optional[bool] = None,
+    allow_hosts: Optional[Sequence[str]] = None,
+    deny_hosts: Optional[Sequence[str]] = None,
+    network_policy: Optional[str] = None,
+    allow_presets: Optional[Sequence[str]] = None,
+    add_hosts: Optional[Sequence[str]] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -270,7 +381,16 @@ def run(
     - ``recreate``: replace a sandbox whose stored settings differ instead of raising
       :class:`ConfigChangedError`.
     - ``cpus``, ``memory`` (bytes, or ``"512m"``/``"2g"``), ``pids_limit``: limits;
-      ``network``: ``"bridge"`` or ``"none"``; ``labels``: extra container labels.
+      ``labels``: extra container labels.
+    - ``network``: ``"proxy"`` (the default: the sandbox reaches the network only through its
+      own egress proxy, which enforces a policy), ``"bridge"`` or ``"none"``; or a
+      :class:`NetworkOptions` dict (``mode``, ``default``, ``allow``, ``deny``, ``presets``,
+      ``hosts``). The policy also as keyword arguments: ``allow_hosts``/``deny_hosts`` (rules:
+      ``host``, ``*.domain``, ``host:port``, ``ip[:port]``, CIDR), ``network_policy``
+      (``"allow"``, the default, or ``"deny"``: connections no rule decides),
+      ``allow_presets`` (``agent``, ``github``, ``registries``, or a user preset) and
+      ``add_hosts`` (``"NAME:IP"``: names the proxy resolves without DNS). Changed live with
+      :attr:`Sandbox.network`.
     - ``ca_bundle``: a PEM file of extra CA certificates (TLS-inspecting proxies), mounted
       read-only with ``SSL_CERT_FILE``, ``NODE_EXTRA_CA_CERTS``… set (default:
       ``DOCKSANDBOX_CA_BUNDLE``). ``share_agent_config``: share your non-secret agent
@@ -299,6 +419,11 @@ def run(
                 pids_limit=pids_limit,
                 ca_bundle=ca_bundle,
                 share_agent_config=share_agent_config,
+                allow_hosts=allow_hosts,
+                deny_hosts=deny_hosts,
+                network_policy=network_policy,
+                allow_presets=allow_presets,
+                add_hosts=add_hosts,
             )
         )
     )

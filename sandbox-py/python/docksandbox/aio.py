@@ -17,12 +17,79 @@ a task abandons its request. Exceptions are the classes of :mod:`docksandbox`.
 from __future__ import annotations
 
 import builtins
-from typing import Any, AsyncIterator, Awaitable, Generator, Mapping, Optional, Sequence, Union
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Generator,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+    overload,
+)
 
-from . import Data, StrPath, _SandboxBase, _argv, _native, _request
+from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _request
 from ._native import ExecChunk, ExecResult, SandboxNotFoundError
 
-__all__ = ["Sandbox", "get", "list", "run"]
+__all__ = ["Network", "Sandbox", "get", "list", "run"]
+
+
+class Network:
+    """The network of a ``proxy`` sandbox, with coroutine methods (see
+    :class:`docksandbox.Network`)."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Sandbox) -> None:
+        self._native = native
+
+    async def allow(self, *hosts: str) -> None:
+        """Adds allow rules to the policy in force (an equal deny rule is dropped)."""
+        await self._native.network_allow_async(builtins.list(hosts))
+
+    async def deny(self, *hosts: str) -> None:
+        """Adds deny rules to the policy in force (an equal allow rule is dropped)."""
+        await self._native.network_deny_async(builtins.list(hosts))
+
+    async def policy(self, default: str) -> None:
+        """Sets what happens to connections no rule decides: ``"allow"`` or ``"deny"``."""
+        await self._native.network_set_default_async(default)
+
+    async def show(self) -> dict[str, Any]:
+        """The policy in force, as a dict (see :meth:`docksandbox.Network.show`)."""
+        return await self._native.network_show_async()
+
+    @overload
+    def log(
+        self, follow: Literal[False] = False, denied: bool = False
+    ) -> Awaitable[builtins.list[dict[str, Any]]]: ...
+    @overload
+    def log(self, follow: Literal[True], denied: bool = False) -> AsyncIterator[dict[str, Any]]: ...
+    @overload
+    def log(
+        self, follow: bool = False, denied: bool = False
+    ) -> Union[Awaitable[builtins.list[dict[str, Any]]], AsyncIterator[dict[str, Any]]]: ...
+
+    def log(
+        self, follow: bool = False, denied: bool = False
+    ) -> Union[Awaitable[builtins.list[dict[str, Any]]], AsyncIterator[dict[str, Any]]]:
+        """The connection log (see :meth:`docksandbox.Network.log`): an awaitable of the
+        entries so far (``await sb.network.log()``); with ``follow``, an async iterator of the
+        entries so far and then each new one (``async for e in sb.network.log(follow=True)``),
+        opened at the first iteration."""
+        if follow:
+            return self._follow(denied)
+        return self._entries(denied)
+
+    async def _entries(self, denied: bool) -> builtins.list[dict[str, Any]]:
+        return await self._native.network_log_async(denied=denied)
+
+    async def _follow(self, denied: bool) -> AsyncIterator[dict[str, Any]]:
+        log = await self._native.network_log_stream_async(denied=denied)
+        async for entry in log:
+            yield entry
 
 
 class Sandbox(_SandboxBase):
@@ -37,6 +104,11 @@ class Sandbox(_SandboxBase):
     def status(self) -> Awaitable[str]:
         """An awaitable of the current status (``await sb.status``)."""
         return self._native.status_async()
+
+    @property
+    def network(self) -> Network:
+        """The network of a ``proxy`` sandbox, with coroutine methods."""
+        return Network(self._native)
 
     async def exec(
         self,
@@ -144,12 +216,17 @@ def run(
     recreate: bool = False,
     cpus: Optional[float] = None,
     memory: Union[int, str, None] = None,
-    network: Optional[str] = None,
+    network: Union[str, NetworkOptions, None] = None,
     labels: Optional[Mapping[str, str]] = None,
     command: Optional[Sequence[str]] = None,
     pids_limit: Optional[int] = None,
     ca_bundle: Optional[StrPath] = None,
     share_agent_config: Optional[bool] = None,
+    allow_hosts: Optional[Sequence[str]] = None,
+    deny_hosts: Optional[Sequence[str]] = None,
+    network_policy: Optional[str] = None,
+    allow_presets: Optional[Sequence[str]] = None,
+    add_hosts: Optional[Sequence[str]] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -172,6 +249,11 @@ def run(
             pids_limit=pids_limit,
             ca_bundle=ca_bundle,
             share_agent_config=share_agent_config,
+            allow_hosts=allow_hosts,
+            deny_hosts=deny_hosts,
+            network_policy=network_policy,
+            allow_presets=allow_presets,
+            add_hosts=add_hosts,
         )
     )
 
