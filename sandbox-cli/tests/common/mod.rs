@@ -128,23 +128,7 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         // Sandboxes and their proxies, then their networks and volumes.
-        let filter = format!("label={}", self.label());
-        for (kind, list) in [
-            ("container", vec!["ps", "-aq", "--filter", &filter]),
-            ("network", vec!["network", "ls", "-q", "--filter", &filter]),
-            ("volume", vec!["volume", "ls", "-q", "--filter", &filter]),
-        ] {
-            let ids: Vec<String> = docker(&list).lines().map(str::to_owned).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let mut args = match kind {
-                "container" => vec!["rm", "-f"],
-                other => vec![other, "rm"],
-            };
-            args.extend(ids.iter().map(String::as_str));
-            docker(&args);
-        }
+        docksandbox_tests::remove_labelled(&self.label());
     }
 }
 
