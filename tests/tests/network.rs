@@ -3,8 +3,6 @@
 //! or IPv6. Every refusal is checked at the target (the test internet counts what reaches it),
 //! not only by the error the sandbox saw. Needs root (the test internet: `tests/src/internet.rs`).
 
-use std::time::Duration;
-
 use docksandbox::{NetworkMode, NetworkPolicy, Sandbox, SandboxBuilder};
 use docksandbox_tests::internet::{
     Internet, DOCKER0, HOST_SIDE, METADATA, PRIVATE, PUBLIC, PUBLIC6,
@@ -588,6 +586,7 @@ async fn the_cli_sets_shows_changes_and_logs_the_policy() {
     let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(shown["default"], "deny");
     assert_eq!(shown["allow"], serde_json::json!(["allowed.test"]));
+    assert_eq!(shown["presets"], serde_json::json!({}));
     let curl = |expect: &str| {
         let o = cli()
             .args([
@@ -666,6 +665,12 @@ async fn agent_templates_start_behind_the_proxy_and_reach_their_api_with_the_age
             .unwrap();
         let v = sb.exec([agent, "--version"]).await.unwrap();
         assert!(v.success(), "{agent} --version: {}", v.stderr_str());
+        let presets = sb.network_presets().unwrap();
+        assert_eq!(presets[0].0, "agent");
+        assert!(
+            presets[0].1.iter().any(|r| r.to_string() == host),
+            "{presets:?}"
+        );
         assert_eq!(
             https(&sb, &format!("https://{host}/")).await,
             "200 200",
@@ -683,5 +688,4 @@ async fn agent_templates_start_behind_the_proxy_and_reach_their_api_with_the_age
             net.events()
         );
     }
-    tokio::time::sleep(Duration::from_millis(1)).await;
 }

@@ -25,10 +25,22 @@ pub async fn network(g: &Global, a: NetworkArgs) -> Outcome {
             client.get(&sandbox).await?.set_network_default(d).await?;
         }
         NetworkCommand::Show { sandbox, json } => {
-            let p = client.get(&sandbox).await?.network_policy().await?;
+            let sb = client.get(&sandbox).await?;
+            let p = sb.network_policy().await?;
+            let presets = sb.network_presets()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+                let mut v = serde_json::to_value(&p).unwrap_or_default();
+                v["presets"] = presets
+                    .iter()
+                    .map(|(name, rules)| (name.clone(), serde_json::json!(rules)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
+                for (name, rules) in &presets {
+                    let rules: Vec<String> = rules.iter().map(ToString::to_string).collect();
+                    println!("preset {name}: {}", rules.join(", "));
+                }
                 println!("default: {}", p.default);
                 for r in &p.allow {
                     println!("allow {r}");

@@ -68,6 +68,16 @@ impl Sandbox {
         control::read_policy(self.backend().as_ref(), self.name()).await
     }
 
+    /// The presets the sandbox was created with, each with the rules it stands for here (what
+    /// `network show` lists; the rules are part of [`Sandbox::network_policy`]'s allow list).
+    pub fn network_presets(&self) -> Result<Vec<(String, Vec<NetworkRule>)>> {
+        self.proxy_mode()?;
+        match &self.spec().network_policy {
+            Some(p) => p.expand_presets(&self.spec().agent),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Replaces the sandbox's policy at once, without restarting anything: presets are
     /// expanded for this sandbox's agent and the host's addresses stay refused. Kept across
     /// restarts of the sandbox, its proxy and the engine.
