@@ -54,6 +54,7 @@ pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
 pub use error::{Error, ErrorKind, FieldChange, Result};
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
+pub use lifecycle::network_words::NetworkWords;
 pub use lifecycle::request::RunRequest;
 pub use lifecycle::run::RunOptions;
 pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};

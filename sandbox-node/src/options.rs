@@ -89,163 +89,18 @@ pub struct NetworkOptions {
     pub hosts: Option<BTreeMap<String, Either<String, Vec<String>>>>,
 }
 
-/// The keys of [`NetworkOptions`], as JavaScript spells them.
-const NETWORK_KEYS: [&str; 6] = ["mode", "default", "allow", "deny", "presets", "hosts"];
-
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> docksandbox::Error {
-    docksandbox::Error::InvalidSpec {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-fn string(v: Value, field: &str) -> docksandbox::Result<Option<String>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        other => Err(invalid(field, format!("expected a string, got {other}"))),
-    }
-}
-
-fn strings(v: Value, field: &str) -> docksandbox::Result<Option<Vec<String>>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                string(item, &format!("{field}[{i}]"))?
-                    .ok_or_else(|| invalid(format!("{field}[{i}]"), "expected a string, got null"))
-            })
-            .collect::<docksandbox::Result<Vec<_>>>()
-            .map(Some),
-        other => Err(invalid(
-            field,
-            format!("expected an array of strings, got {other}"),
-        )),
-    }
-}
-
-impl NetworkOptions {
-    /// The `network` option as JavaScript gave it: a mode, or an object read key by key (what
-    /// napi-rs would do, plus refusing keys it does not know: a typo must not pass silently).
-    fn read(v: Option<Value>) -> docksandbox::Result<NetworkOptions> {
-        let map = match v {
-            None | Some(Value::Null) => return Ok(NetworkOptions::default()),
-            Some(Value::String(mode)) => {
-                return Ok(NetworkOptions {
-                    mode: Some(mode),
-                    ..Default::default()
-                })
-            }
-            Some(Value::Object(map)) => map,
-            Some(other) => {
-                return Err(invalid(
-                    "network",
-                    format!(
-                        "expected a mode ('proxy', 'bridge', 'none') or an object, got {other}"
-                    ),
-                ))
-            }
-        };
-        let mut o = NetworkOptions::default();
-        for (key, v) in map {
-            let field = format!("network.{key}");
-            match key.as_str() {
-                "mode" => o.mode = string(v, &field)?,
-                "default" => o.default = string(v, &field)?,
-                "allow" => o.allow = strings(v, &field)?,
-                "deny" => o.deny = strings(v, &field)?,
-                "presets" => o.presets = strings(v, &field)?,
-                "hosts" => {
-                    let Value::Object(hosts) = v else {
-                        if v.is_null() {
-                            continue;
-                        }
-                        return Err(invalid(
-                            field,
-                            format!("expected an object of names to addresses, got {v}"),
-                        ));
-                    };
-                    let mut out = BTreeMap::new();
-                    for (name, ips) in hosts {
-                        let f = format!("network.hosts.{name}");
-                        let ips = match ips {
-                            Value::String(ip) => Either::A(ip),
-                            Value::Array(_) => Either::B(strings(ips, &f)?.unwrap_or_default()),
-                            other => {
-                                return Err(invalid(
-                                    f,
-                                    format!("expected an address or an array of them, got {other}"),
-                                ))
-                            }
-                        };
-                        out.insert(name, ips);
-                    }
-                    o.hosts = Some(out);
-                }
-                other => {
-                    return Err(invalid(
-                        "network",
-                        format!(
-                            "unknown key `{}`; the keys are {}",
-                            other.escape_debug(),
-                            NETWORK_KEYS.join(", ")
-                        ),
-                    ))
-                }
-            }
-        }
-        Ok(o)
-    }
-
-    /// `hosts` as the core's `NAME:IP` words (an IPv6 address in brackets).
-    fn add_hosts(self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (name, ips) in self.hosts.unwrap_or_default() {
-            let ips = match ips {
-                Either::A(ip) => vec![ip],
-                Either::B(ips) => ips,
-            };
-            out.extend(ips.into_iter().map(|ip| {
-                if ip.contains(':') {
-                    format!("{name}:[{ip}]")
-                } else {
-                    format!("{name}:{ip}")
-                }
-            }));
-        }
-        out
-    }
-}
-
-/// `a` then `b`, each possibly absent.
-fn joined(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Vec<String> {
-    a.into_iter().chain(b).flatten().collect()
-}
-
 impl TryFrom<RunOptions> for docksandbox::RunRequest {
     type Error = docksandbox::Error;
 
-    /// Fails (`INVALID_SPEC`) only on the shape of `network`; every other rule is the core's.
+    /// Every rule is the core's, the shape of `network` included ([`docksandbox::NetworkWords`]).
     fn try_from(o: RunOptions) -> docksandbox::Result<Self> {
-        let mut net = NetworkOptions::read(o.network)?;
-        let network_policy = match (net.default.take(), o.network_policy) {
-            (Some(_), Some(_)) => {
-                return Err(invalid(
-                    "networkPolicy",
-                    "given twice (also as network.default); give one",
-                ))
-            }
-            (a, b) => a.or(b),
-        };
-        let network = net.mode.take();
-        let allow_hosts = joined(net.allow.take(), o.allow_hosts);
-        let deny_hosts = joined(net.deny.take(), o.deny_hosts);
-        let allow_presets = joined(net.presets.take(), o.allow_presets);
-        let add_hosts = joined(Some(net.add_hosts()), o.add_hosts);
+        let words = o
+            .network
+            .as_ref()
+            .map(docksandbox::NetworkWords::from_json)
+            .transpose()?;
         // Every field written out: a field added to the core fails to compile here.
-        Ok(docksandbox::RunRequest {
+        let mut req = docksandbox::RunRequest {
             workspace: o.workspace,
             agent: o.agent.unwrap_or_default(),
             command: o.command,
@@ -264,17 +119,21 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
                 Either::B(s) => s,
             }),
             pids_limit: o.pids_limit,
-            network,
-            allow_hosts,
-            deny_hosts,
-            network_policy,
-            allow_presets,
-            add_hosts,
+            network: None,
+            allow_hosts: o.allow_hosts.unwrap_or_default(),
+            deny_hosts: o.deny_hosts.unwrap_or_default(),
+            network_policy: o.network_policy,
+            allow_presets: o.allow_presets.unwrap_or_default(),
+            add_hosts: o.add_hosts.unwrap_or_default(),
             labels: o.labels.unwrap_or_default(),
             label_pairs: Vec::new(),
             ca_bundle: o.ca_bundle,
             share_agent_config: o.share_agent_config,
-        })
+        };
+        if let Some(w) = words {
+            req.add_network_words(w)?;
+        }
+        Ok(req)
     }
 }
 

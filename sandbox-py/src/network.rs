@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use docksandbox::{NetworkLogEntry, NetworkRule, RunRequest};
+use docksandbox::{NetworkLogEntry, NetworkRule, NetworkWords, RunRequest};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
@@ -14,19 +14,6 @@ use pyo3::types::PyDict;
 use crate::convert::LogEntry;
 use crate::errors::to_py;
 use crate::runtime::{awaitable, wait};
-
-/// The keys of the `network` dict.
-const KEYS: [&str; 6] = ["mode", "default", "allow", "deny", "presets", "hosts"];
-
-fn invalid(py: Python<'_>, field: &str, reason: String) -> PyErr {
-    to_py(
-        py,
-        docksandbox::Error::InvalidSpec {
-            field: field.into(),
-            reason,
-        },
-    )
-}
 
 /// `v` as `T`, a wrong type raising `TypeError` naming the key.
 fn extract<'py, T>(v: &Bound<'py, PyAny>, key: &str) -> PyResult<T>
@@ -44,17 +31,13 @@ enum Addresses {
     Many(Vec<String>),
 }
 
-/// Adds the `network` dict of `run()` to `req`: `mode` is `network`, `default` is
-/// `network_policy`, `allow`/`deny`/`presets` come before the `allow_hosts`/`deny_hosts`/
-/// `allow_presets` keyword arguments, `hosts` become `add_hosts` entries `NAME:IP`. An unknown
-/// key, or `default` together with `network_policy`, raises `InvalidSpecError`; a value of the
-/// wrong type `TypeError`. Keys set to None are left out.
+/// Adds the `network` dict of `run()` to `req`: its values read with Python's types (a wrong
+/// type raises `TypeError` naming the key), then handed to the core, which decides the rest
+/// ([`docksandbox::NetworkWords`]: unknown keys, what may not be given twice, how it joins the
+/// keyword arguments). Keys set to None are left out.
 pub fn apply(req: &mut RunRequest, net: &Bound<'_, PyDict>) -> PyResult<()> {
     let py = net.py();
-    let mut allow = Vec::new();
-    let mut deny = Vec::new();
-    let mut presets = Vec::new();
-    let mut hosts = Vec::new();
+    let mut w = NetworkWords::default();
     for (k, v) in net.iter() {
         let key: String = k
             .extract()
@@ -63,20 +46,11 @@ pub fn apply(req: &mut RunRequest, net: &Bound<'_, PyDict>) -> PyResult<()> {
             continue;
         }
         match key.as_str() {
-            "mode" => req.network = Some(extract(&v, &key)?),
-            "default" => {
-                if req.network_policy.is_some() {
-                    return Err(invalid(
-                        py,
-                        "network_policy",
-                        "given twice (also as network[\"default\"]); give one".into(),
-                    ));
-                }
-                req.network_policy = Some(extract(&v, &key)?);
-            }
-            "allow" => allow = extract(&v, &key)?,
-            "deny" => deny = extract(&v, &key)?,
-            "presets" => presets = extract(&v, &key)?,
+            "mode" => w.mode = Some(extract(&v, &key)?),
+            "default" => w.default = Some(extract(&v, &key)?),
+            "allow" => w.allow = extract(&v, &key)?,
+            "deny" => w.deny = extract(&v, &key)?,
+            "presets" => w.presets = extract(&v, &key)?,
             "hosts" => {
                 let map = v.cast::<PyDict>().map_err(|_| {
                     PyTypeError::new_err(
@@ -89,39 +63,13 @@ pub fn apply(req: &mut RunRequest, net: &Bound<'_, PyDict>) -> PyResult<()> {
                         Addresses::One(ip) => vec![ip],
                         Addresses::Many(ips) => ips,
                     };
-                    // An IPv6 address in brackets: `NAME:[::1]`.
-                    hosts.extend(ips.into_iter().map(|ip| {
-                        if ip.contains(':') {
-                            format!("{name}:[{ip}]")
-                        } else {
-                            format!("{name}:{ip}")
-                        }
-                    }));
+                    w.hosts.insert(name, ips);
                 }
             }
-            other => {
-                return Err(invalid(
-                    py,
-                    "network",
-                    format!(
-                        "unknown key `{}`; the keys are {}",
-                        other.escape_debug(),
-                        KEYS.join(", ")
-                    ),
-                ))
-            }
+            other => return Err(to_py(py, NetworkWords::unknown_key(other))),
         }
     }
-    prepend(&mut req.allow_hosts, allow);
-    prepend(&mut req.deny_hosts, deny);
-    prepend(&mut req.allow_presets, presets);
-    prepend(&mut req.add_hosts, hosts);
-    Ok(())
-}
-
-fn prepend(to: &mut Vec<String>, mut first: Vec<String>) {
-    first.append(to);
-    *to = first;
+    req.add_network_words(w).map_err(|e| to_py(py, e))
 }
 
 /// The core's rules for `hosts` (errors name `hosts[i]`), raised before anything is sent.

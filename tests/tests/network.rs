@@ -270,6 +270,16 @@ async fn rules_decide_every_connection_and_the_log_names_the_rule() {
     );
     // An IP literal is matched by CIDR rules only.
     assert_eq!(http(&sb, &format!("http://{PUBLIC}/")).await, "403");
+    // A CONNECT to an IP literal too (and 127.1-style spellings are names no rule allows).
+    let literal = format!("{PUBLIC}:443");
+    assert_eq!(
+        probe(&sb, &["connect_raw", PROXY, "3128", &literal]).await,
+        "403"
+    );
+    assert_eq!(
+        probe(&sb, &["connect_raw", PROXY, "3128", "2130706433:443"]).await,
+        "403"
+    );
     // A port other than 80/443 needs a rule naming it.
     assert_eq!(
         probe(&sb, &["connect_raw", PROXY, "3128", "other.test:22"]).await,

@@ -6,5 +6,6 @@ pub(crate) mod client;
 pub(crate) mod container_config;
 pub(crate) mod entrypoint;
 pub(crate) mod mount_check;
+pub(crate) mod network_words;
 pub(crate) mod request;
 pub(crate) mod run;
