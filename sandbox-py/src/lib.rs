@@ -119,5 +119,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get, m)?)?;
     m.add_function(wrap_pyfunction!(get_async, m)?)?;
     errors::register(m)?;
+    // Not part of the module: only `atexit` holds it.
+    let shutdown = wrap_pyfunction!(shutdown, m)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (shutdown,))?;
     Ok(())
+}
+
+/// Stops the runtime before the interpreter finalizes (registered with `atexit`).
+#[pyfunction]
+#[pyo3(name = "_shutdown")]
+fn shutdown(py: Python<'_>) {
+    runtime::shutdown(py);
 }

@@ -5,17 +5,18 @@
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use docksandbox::Client;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::{generic, TaskLocals};
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 
 struct Process {
     pid: u32,
-    runtime: Arc<Runtime>,
+    /// Owned here alone (callers get handles), so that exit can shut it down.
+    runtime: Runtime,
     client: Option<Client>,
 }
 
@@ -40,16 +41,43 @@ fn with_process<T>(f: impl FnOnce(&mut Process) -> T) -> T {
             .expect("cannot start the tokio runtime");
         *guard = Some(Process {
             pid,
-            runtime: Arc::new(runtime),
+            runtime,
             client: None,
         });
     }
     f(guard.as_mut().expect("set above"))
 }
 
-/// This process's runtime.
-pub fn runtime() -> Arc<Runtime> {
-    with_process(|p| p.runtime.clone())
+/// Stops the runtime's threads at interpreter exit (an `atexit` handler, so before the
+/// interpreter starts finalizing): a worker thread still handing a result to asyncio would
+/// otherwise release the GIL while the interpreter is torn down, and the process would abort or
+/// crash after the program's last line. Waits at most 2 s for running tasks, with the GIL
+/// released so that they can finish.
+pub fn shutdown(py: Python<'_>) {
+    let old = {
+        let mut guard = PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(p) if p.pid == std::process::id() => {
+                p.client = None;
+                // What runs after this (another exit handler) gets a runtime without threads:
+                // nothing of it outlives the interpreter.
+                let quiet = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("cannot start the tokio runtime");
+                Some(std::mem::replace(&mut p.runtime, quiet))
+            }
+            _ => None,
+        }
+    };
+    if let Some(rt) = old {
+        py.detach(|| rt.shutdown_timeout(Duration::from_secs(2)));
+    }
+}
+
+/// A handle on this process's runtime.
+pub fn runtime() -> Handle {
+    with_process(|p| p.runtime.handle().clone())
 }
 
 /// This process's engine connection (`DOCKER_HOST`, else the default socket).
