@@ -342,6 +342,8 @@ export interface RunOptions {
    * commands …) read-only (default false).
    */
   shareAgentConfig?: boolean
+  /** The git guard: repositories' hooks and config read-only inside (default true). */
+  gitGuard?: boolean
 }
 
 /**

@@ -143,6 +143,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<String>,
 
+    /// Leave the repository's hooks and config writable inside (the git guard mounts them read-only, so nothing the agent writes there runs at your next `git`)
+    #[arg(long)]
+    pub no_git_guard: bool,
+
     /// Share your non-secret agent configuration (e.g. ~/.claude/CLAUDE.md, settings.json, commands/, agents/) read-only
     #[arg(long)]
     pub share_agent_config: bool,

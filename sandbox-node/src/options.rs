@@ -64,6 +64,8 @@ pub struct RunOptions {
     /// Share the host's non-secret agent configuration (`~/.claude/CLAUDE.md`, settings,
     /// commands …) read-only (default false).
     pub share_agent_config: Option<bool>,
+    /// The git guard: repositories' hooks and config read-only inside (default true).
+    pub git_guard: Option<bool>,
 }
 
 /// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
@@ -129,6 +131,7 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             label_pairs: Vec::new(),
             ca_bundle: o.ca_bundle,
             share_agent_config: o.share_agent_config,
+            git_guard: o.git_guard,
         };
         if let Some(w) = words {
             req.add_network_words(w)?;

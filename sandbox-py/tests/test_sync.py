@@ -188,3 +188,16 @@ def test_context_manager_stops_on_exit(workspace: Path) -> None:
 def test_cmd_must_be_a_list(sb: docksandbox.Sandbox) -> None:
     with pytest.raises(TypeError):
         sb.exec("echo hi")  # type: ignore[arg-type]
+
+
+def test_git_guard_is_on_by_default_and_can_be_turned_off(workspace: Path) -> None:
+    on = run(workspace)
+    try:
+        assert on.inspect()["spec"]["git_guard"] is True
+    finally:
+        on.remove()
+    off = run(workspace, git_guard=False)
+    try:
+        assert off.inspect()["spec"]["git_guard"] is False
+    finally:
+        off.remove()

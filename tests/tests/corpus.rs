@@ -95,6 +95,7 @@ struct Case {
     mount_docker_socket: Option<bool>,
     ca_bundle: Option<String>,
     share_agent_config: Option<bool>,
+    git_guard: Option<bool>,
     #[serde(default)]
     allow_hosts: Vec<String>,
     #[serde(default)]
@@ -543,6 +544,7 @@ impl Case {
             label_pairs: self.label_pairs.clone(),
             ca_bundle: self.ca_bundle.as_deref().map(|c| fx.text(c)),
             share_agent_config: self.share_agent_config,
+            git_guard: self.git_guard,
             allow_hosts: self.allow_hosts.clone(),
             deny_hosts: self.deny_hosts.clone(),
             network_policy: self.network_policy.clone(),

@@ -33,6 +33,7 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         label_pairs: a.labels.clone(),
         ca_bundle: a.ca_bundle.clone(),
         share_agent_config: a.share_agent_config.then_some(true),
+        git_guard: a.no_git_guard.then_some(false),
         ..Default::default()
     })
 }

@@ -56,6 +56,7 @@ pub struct SandboxBuilder {
     labels: BTreeMap<String, String>,
     ca_bundle: Option<PathBuf>,
     share_agent_config: Option<bool>,
+    git_guard: Option<bool>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -154,8 +155,13 @@ impl SandboxBuilder {
         self.ca_bundle = Some(path.into());
         self
     }
-    /// Shares the host's non-secret agent configuration (`~/.claude/CLAUDE.md`, settings,
-    /// commands …) read-only (see [`SandboxSpec::share_agent_config`]).
+    /// The git guard: repositories' hooks and config read-only inside (on by default; see
+    /// [`SandboxSpec::git_guard`]).
+    pub fn git_guard(mut self, yes: bool) -> Self {
+        self.git_guard = Some(yes);
+        self
+    }
+    /// Shares the host's non-secret agent configuration (see [`SandboxSpec::share_agent_config`]).
     pub fn share_agent_config(mut self, yes: bool) -> Self {
         self.share_agent_config = Some(yes);
         self
@@ -210,6 +216,7 @@ impl SandboxBuilder {
             labels: self.labels.clone(),
             ca_bundle: self.ca_bundle.clone(),
             share_agent_config: self.share_agent_config,
+            git_guard: self.git_guard,
         }
         .validate()
     }

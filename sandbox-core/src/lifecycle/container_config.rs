@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::entrypoint::entrypoint;
 use crate::model::ca_bundle;
 use crate::model::credentials::CredentialsMode;
+use crate::model::git_guard;
 use crate::model::naming::credentials_volume;
 use crate::model::network::NetworkMode;
 use crate::model::paths::{
@@ -67,6 +68,18 @@ pub(crate) fn container_config(
     }
     if spec.share_agent_config == Some(true) {
         mounts.extend(host_agent_config(spec)?);
+    }
+    if spec.git_guard == Some(true) {
+        let mut guarded = git_guard::guarded_paths(&spec.workspace, "workspace")?;
+        for (i, m) in spec.mounts.iter().enumerate().filter(|(_, m)| !m.read_only) {
+            // A repository in a mount is guarded at its place in the sandbox.
+            for p in git_guard::guarded_paths(&m.host, &format!("mounts[{i}].host"))? {
+                let inside = m.container.join(p.strip_prefix(&m.host).unwrap_or(&p));
+                mounts.push(read_only_bind(&p, &inside));
+            }
+        }
+        guarded.sort();
+        mounts.extend(guarded.iter().map(|p| read_only_bind(p, p)));
     }
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if let Some(ca) = &spec.ca_bundle {
@@ -140,6 +153,16 @@ pub(crate) fn container_config(
         restart_unless_stopped: false,
         group_add,
     })
+}
+
+/// `host` mounted read-only at `target`.
+fn read_only_bind(host: &std::path::Path, target: &std::path::Path) -> MountRequest {
+    MountRequest {
+        kind: MountKind::Bind,
+        source: host.to_string_lossy().into_owned(),
+        target: target.to_string_lossy().into_owned(),
+        read_only: true,
+    }
 }
 
 /// Read-only mounts of the host's non-secret agent configuration that exists, each checked

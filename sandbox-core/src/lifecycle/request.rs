@@ -87,6 +87,8 @@ pub struct RunRequest {
     pub ca_bundle: Option<String>,
     /// Share the host's non-secret agent configuration read-only (default false).
     pub share_agent_config: Option<bool>,
+    /// The git guard (`--no-git-guard` sets false; on by default).
+    pub git_guard: Option<bool>,
 }
 
 impl RunRequest {
@@ -170,6 +172,9 @@ impl RunRequest {
                 .ok()
                 .filter(|v| !v.is_empty())
         });
+        if let Some(g) = self.git_guard {
+            b = b.git_guard(g);
+        }
         if let Some(s) = self.share_agent_config {
             b = b.share_agent_config(s);
         }

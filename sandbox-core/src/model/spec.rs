@@ -73,6 +73,11 @@ pub struct SandboxSpec {
     /// ([`Agent::user_config_paths`], e.g. `~/.claude/CLAUDE.md`) read-only. Off by default.
     #[serde(default)]
     pub share_agent_config: Option<bool>,
+    /// Mount the files through which git runs host programs (hooks, config, `config.worktree`,
+    /// `info/attributes`) read-only, in the workspace and every read-write mount that is a
+    /// repository. On for new sandboxes; a stored spec without it predates it (off).
+    #[serde(default)]
+    pub git_guard: Option<bool>,
 }
 
 impl SandboxSpec {
@@ -93,6 +98,7 @@ impl SandboxSpec {
             labels: BTreeMap::new(),
             ca_bundle: None,
             share_agent_config: None,
+            git_guard: None,
         }
     }
 
@@ -162,6 +168,7 @@ impl SandboxSpec {
             s.network_policy.get_or_insert_with(NetworkPolicy::default);
         }
         s.share_agent_config.get_or_insert(false);
+        s.git_guard.get_or_insert(true);
         s
     }
 

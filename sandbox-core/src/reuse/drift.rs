@@ -98,6 +98,14 @@ pub(crate) fn reconcile(
             json(Some(v)),
         );
     }
+    if let Some(v) = requested.git_guard {
+        // Stored without it: made before the guard existed, so without it.
+        diff(
+            "git_guard",
+            show(&stored.git_guard.unwrap_or(false)),
+            show(&v),
+        );
+    }
     if let Some(v) = requested.share_agent_config {
         diff(
             "share_agent_config",

@@ -111,6 +111,7 @@ def _request(
     network_policy: Optional[str] = None,
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
+    git_guard: Optional[bool] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -138,6 +139,7 @@ def _request(
         "pids_limit": pids_limit,
         "ca_bundle": os.fspath(ca_bundle) if ca_bundle is not None else None,
         "share_agent_config": share_agent_config,
+        "git_guard": git_guard,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -366,6 +368,7 @@ def run(
     network_policy: Optional[str] = None,
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
+    git_guard: Optional[bool] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -395,6 +398,8 @@ def run(
       read-only with ``SSL_CERT_FILE``, ``NODE_EXTRA_CA_CERTS``… set (default:
       ``DOCKSANDBOX_CA_BUNDLE``). ``share_agent_config``: share your non-secret agent
       configuration (``~/.claude/CLAUDE.md``, settings, commands …) read-only.
+    - ``git_guard``: the repository's hooks and config read-only inside, so nothing the agent
+      writes there runs at your next ``git`` (default True; False turns it off).
 
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
@@ -424,6 +429,7 @@ def run(
                 network_policy=network_policy,
                 allow_presets=allow_presets,
                 add_hosts=add_hosts,
+                git_guard=git_guard,
             )
         )
     )

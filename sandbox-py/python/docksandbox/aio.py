@@ -227,6 +227,7 @@ def run(
     network_policy: Optional[str] = None,
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
+    git_guard: Optional[bool] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -254,6 +255,7 @@ def run(
             network_policy=network_policy,
             allow_presets=allow_presets,
             add_hosts=add_hosts,
+            git_guard=git_guard,
         )
     )
 
