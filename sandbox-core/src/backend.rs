@@ -425,6 +425,17 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn download(&self, id: &str, path: &str) -> Result<BoxStream<'static, Result<Bytes>>>;
     /// Creates a named volume unless it exists.
     async fn ensure_volume(&self, name: &str, labels: &HashMap<String, String>) -> Result<()>;
+    /// Creates a named volume unless it exists, whose contents are the host directory `lower`
+    /// seen through an overlay: writes land in the host directory `upper` (with `work`
+    /// beside it), never in `lower`. Mounted by the engine when a container uses it.
+    async fn ensure_overlay_volume(
+        &self,
+        name: &str,
+        labels: &HashMap<String, String>,
+        lower: &str,
+        upper: &str,
+        work: &str,
+    ) -> Result<()>;
     /// The image `reference`, or `None` when the engine does not have it.
     async fn image(&self, reference: &str) -> Result<Option<ImageDetails>>;
     /// Builds an image, reporting each line of output ([`crate::Progress::Build`]); returns

@@ -202,6 +202,33 @@ pub enum Error {
         reason: String,
     },
 
+    /// `apply` found host files that changed since the review-mode sandbox was made.
+    #[error("sandbox `{name}`: not applied, these host files changed since the sandbox was made: {}; look at them (`docksandbox diff`), then pass --force (force=True) to overwrite them", .paths.join(", "))]
+    ApplyConflict {
+        /// The sandbox.
+        name: String,
+        /// The host paths.
+        paths: Vec<String>,
+    },
+
+    /// `apply` found changes through which the host would run a program.
+    #[error("sandbox `{name}`: not applied, these changes would make the host run programs: {}; review them (`docksandbox diff`), then pass --allow-exec-vectors (allow_exec_vectors=True) to apply them anyway", .vectors.join(", "))]
+    ExecVectorsInChanges {
+        /// The sandbox.
+        name: String,
+        /// Each vector: path and key.
+        vectors: Vec<String>,
+    },
+
+    /// `apply` failed part way; everything it had done was undone.
+    #[error("sandbox `{name}`: apply failed ({reason}); the host workspace was restored as it was before")]
+    ApplyFailed {
+        /// The sandbox.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+
     /// The engine refused a request.
     #[error("Docker engine error ({status}): {message}")]
     Engine {

@@ -41,6 +41,7 @@ mod progress;
 mod reuse;
 mod sandbox;
 mod templates;
+mod workspace;
 
 pub use backend::{
     Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
@@ -73,6 +74,7 @@ pub use model::resources::{parse_memory, Resources};
 pub use model::secrets::is_secret_name;
 pub use model::spec::SandboxSpec;
 pub use model::validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};
+pub use model::workspace_mode::WorkspaceMode;
 pub use progress::{Progress, ProgressFn};
 pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
 pub use sandbox::exec_output::{ExecOutput, ExecStream};
@@ -83,6 +85,11 @@ pub use templates::build::{BuiltTemplate, DockerfileBuild, TemplateState};
 pub use templates::definition::{
     Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE,
 };
+pub use workspace::apply::{ApplyOptions, APPLY_FAIL_AFTER_ENV};
+pub use workspace::changes::{Change, ChangeKind, EntryType};
+pub use workspace::exec_vectors::{ExecVector, ExecVectorKind};
+pub use workspace::guard_check::GuardReport;
+pub use workspace::state_dir::STATE_DIR_ENV;
 
 /// The label prefix and keys docksandbox stores its state under.
 pub mod label_keys {

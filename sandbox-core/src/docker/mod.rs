@@ -363,6 +363,38 @@ impl Backend for DockerBackend {
             .map_err(|e| map(&self.host, e))
     }
 
+    async fn ensure_overlay_volume(
+        &self,
+        name: &str,
+        labels: &HashMap<String, String>,
+        lower: &str,
+        upper: &str,
+        work: &str,
+    ) -> Result<()> {
+        // The local driver mounts it with mount(2) when a container starts; `userxattr`
+        // keeps overlay's own marks (opaque directories) in `user.` attributes, which the
+        // host user who reads the upper layer can see.
+        let opts = HashMap::from([
+            ("type".to_string(), "overlay".to_string()),
+            ("device".to_string(), "overlay".to_string()),
+            (
+                "o".to_string(),
+                format!("lowerdir={lower},upperdir={upper},workdir={work},userxattr"),
+            ),
+        ]);
+        self.docker
+            .create_volume(bollard::models::VolumeCreateRequest {
+                name: Some(name.to_string()),
+                driver: Some("local".to_string()),
+                driver_opts: Some(opts),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| map(&self.host, e))
+    }
+
     async fn image(&self, reference: &str) -> Result<Option<ImageDetails>> {
         build::image(&self.docker, &self.host, reference).await
     }

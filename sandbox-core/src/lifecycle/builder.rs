@@ -13,6 +13,7 @@ use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
 use crate::model::spec::SandboxSpec;
+use crate::model::workspace_mode::WorkspaceMode;
 use crate::sandbox::Sandbox;
 
 impl Sandbox {
@@ -57,6 +58,8 @@ pub struct SandboxBuilder {
     ca_bundle: Option<PathBuf>,
     share_agent_config: Option<bool>,
     git_guard: Option<bool>,
+    workspace_mode: Option<WorkspaceMode>,
+    writable: Vec<PathBuf>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -161,6 +164,17 @@ impl SandboxBuilder {
         self.git_guard = Some(yes);
         self
     }
+    /// How the workspace is shared: [`WorkspaceMode::ReadWrite`] (the default), read-only, or
+    /// review (see [`SandboxSpec::workspace_mode`]).
+    pub fn workspace_mode(mut self, mode: WorkspaceMode) -> Self {
+        self.workspace_mode = Some(mode);
+        self
+    }
+    /// A subdirectory of a read-only workspace that stays writable (`target`, `build/out`).
+    pub fn writable(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.writable.push(dir.into());
+        self
+    }
     /// Shares the host's non-secret agent configuration (see [`SandboxSpec::share_agent_config`]).
     pub fn share_agent_config(mut self, yes: bool) -> Self {
         self.share_agent_config = Some(yes);
@@ -217,6 +231,8 @@ impl SandboxBuilder {
             ca_bundle: self.ca_bundle.clone(),
             share_agent_config: self.share_agent_config,
             git_guard: self.git_guard,
+            workspace_mode: self.workspace_mode,
+            writable: self.writable.clone(),
         }
         .validate()
     }

@@ -11,7 +11,7 @@ use crate::lifecycle::entrypoint::entrypoint;
 use crate::model::ca_bundle;
 use crate::model::credentials::CredentialsMode;
 use crate::model::git_guard;
-use crate::model::naming::credentials_volume;
+use crate::model::naming::{credentials_volume, review_volume};
 use crate::model::network::NetworkMode;
 use crate::model::paths::{
     home_for, CA_BUNDLE_TARGET, CREDENTIALS_DIR, DOCKER_SOCKET_TARGET, HOST_CONFIG_DIR,
@@ -19,6 +19,7 @@ use crate::model::paths::{
 use crate::model::resources::Resources;
 use crate::model::spec::SandboxSpec;
 use crate::model::validate;
+use crate::model::workspace_mode::WorkspaceMode;
 use crate::reuse::stored_spec::encode;
 
 /// The container for the resolved `spec`: the workspace at the same path, the extra mounts,
@@ -41,12 +42,34 @@ pub(crate) fn container_config(
     let home = home_for(uid);
     let user = format!("{uid}:{gid}");
     let ws = spec.workspace.to_string_lossy().into_owned();
-    let mut mounts = vec![MountRequest {
-        kind: MountKind::Bind,
-        source: ws.clone(),
-        target: ws.clone(),
-        read_only: false,
+    let name = spec.name.clone().unwrap_or_default();
+    let mode = spec.workspace_mode.unwrap_or_default();
+    let mut mounts = vec![match mode {
+        // The overlay of the host's directory and the review layer, at the same path.
+        WorkspaceMode::Review => MountRequest {
+            kind: MountKind::Volume,
+            source: review_volume(&name),
+            target: ws.clone(),
+            read_only: false,
+        },
+        _ => MountRequest {
+            kind: MountKind::Bind,
+            source: ws.clone(),
+            target: ws.clone(),
+            read_only: mode == WorkspaceMode::ReadOnly,
+        },
     }];
+    if mode == WorkspaceMode::ReadOnly {
+        for w in &spec.writable {
+            let w = w.to_string_lossy().into_owned();
+            mounts.push(MountRequest {
+                kind: MountKind::Bind,
+                source: w.clone(),
+                target: w,
+                read_only: false,
+            });
+        }
+    }
     for m in &spec.mounts {
         mounts.push(MountRequest {
             kind: MountKind::Bind,
@@ -70,7 +93,12 @@ pub(crate) fn container_config(
         mounts.extend(host_agent_config(spec)?);
     }
     if spec.git_guard == Some(true) {
-        let mut guarded = git_guard::guarded_paths(&spec.workspace, "workspace")?;
+        // A read-only workspace needs no guard of its own; its read-write mounts still do.
+        let mut guarded = if mode == WorkspaceMode::ReadOnly {
+            Vec::new()
+        } else {
+            git_guard::guarded_paths(&spec.workspace, "workspace")?
+        };
         for (i, m) in spec.mounts.iter().enumerate().filter(|(_, m)| !m.read_only) {
             // A repository in a mount is guarded at its place in the sandbox.
             for p in git_guard::guarded_paths(&m.host, &format!("mounts[{i}].host"))? {
@@ -95,7 +123,6 @@ pub(crate) fn container_config(
                 .map(|(k, v)| format!("{k}={v}")),
         );
     }
-    let name = spec.name.clone().unwrap_or_default();
     let (network, dns) = match spec.network.unwrap_or(NetworkMode::Proxy) {
         NetworkMode::Proxy => {
             env.extend(

@@ -4,9 +4,6 @@
 
 use crate::model::paths::CREDENTIALS_DIR;
 
-/// Printed by the setup when the sandbox is ready for execs.
-pub(crate) const READY_MARKER: &str = "docksandbox-ready";
-
 /// Arguments: uid gid home credentials-dir host-config-paths (newline-separated)
 /// [credential paths…]. POSIX sh, busybox included.
 const SCRIPT: &str = r#"set -u
@@ -87,4 +84,15 @@ pub(crate) fn entrypoint(
     ];
     v.extend(cred_paths.unwrap_or_default().iter().cloned());
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SCRIPT;
+    use crate::sandbox::ready::READY_MARKER;
+
+    #[test]
+    fn the_script_prints_the_marker_the_waiter_looks_for() {
+        assert!(SCRIPT.contains(&format!("echo {READY_MARKER}\n")));
+    }
 }

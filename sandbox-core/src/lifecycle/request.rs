@@ -89,6 +89,10 @@ pub struct RunRequest {
     pub share_agent_config: Option<bool>,
     /// The git guard (`--no-git-guard` sets false; on by default).
     pub git_guard: Option<bool>,
+    /// `rw` (default), `ro` or `review` (`--workspace-mode`).
+    pub workspace_mode: Option<String>,
+    /// Subdirectories of a read-only workspace that stay writable (`--writable`).
+    pub writable: Vec<String>,
 }
 
 impl RunRequest {
@@ -174,6 +178,12 @@ impl RunRequest {
         });
         if let Some(g) = self.git_guard {
             b = b.git_guard(g);
+        }
+        if let Some(m) = &self.workspace_mode {
+            b = b.workspace_mode(m.parse()?);
+        }
+        for w in &self.writable {
+            b = b.writable(w);
         }
         if let Some(s) = self.share_agent_config {
             b = b.share_agent_config(s);

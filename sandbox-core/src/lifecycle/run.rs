@@ -12,21 +12,21 @@ use crate::egress::proxy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::lifecycle::container_config::container_config;
-use crate::lifecycle::entrypoint::READY_MARKER;
 use crate::lifecycle::mount_check::verify_mounts;
 use crate::model::credentials::CredentialsMode;
 use crate::model::label_keys::{CREDENTIALS_OF, KEY, MANAGED};
 use crate::model::naming::{credentials_volume, sandbox_key};
 use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
+use crate::model::workspace_mode::WorkspaceMode;
 use crate::reuse::drift::reconcile;
 use crate::reuse::stored_spec::{decode, storable, stored_user};
 use crate::sandbox::Sandbox;
 use crate::templates::build::TemplateBuilder;
 use crate::templates::definition::{Template, TemplateBuildOptions};
-
-/// How long the in-container setup may take before `run` gives up.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::workspace::guard_check;
+use crate::workspace::review_layer::ReviewLayer;
+use std::os::unix::fs::MetadataExt;
 
 /// How [`crate::Client::run`] treats an existing sandbox.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -110,20 +110,7 @@ async fn adopt(
 }
 
 async fn wait_ready(engine: &Engine, name: &str, d: &ContainerDetails) -> Result<()> {
-    if d.summary.status != SandboxStatus::Running {
-        return Err(Error::StartFailed {
-            name: name.to_string(),
-            reason: format!("it is {} right after start", d.summary.status),
-        });
-    }
-    engine
-        .backend
-        .wait_for_output(
-            &d.summary.id,
-            d.started_at.as_deref(),
-            READY_MARKER,
-            READY_TIMEOUT,
-        )
+    crate::sandbox::ready::wait_ready(engine.backend.as_ref(), name, d)
         .await
         .map_err(|e| named(name, e))
 }
@@ -181,7 +168,26 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         }
         _ => None,
     };
-    let made = make(engine, spec, &resolved, &config, &key, options).await;
+    prepare_workspace(engine, &resolved, &config.name).await?;
+    let record = {
+        let (name, ws) = (config.name.clone(), resolved.workspace.clone());
+        tokio::task::spawn_blocking(move || guard_check::record(&name, &ws))
+    };
+    let (made, recorded) = tokio::join!(
+        make(engine, spec, &resolved, &config, &key, options),
+        record
+    );
+    if let Err(e) = recorded
+        .map_err(|e| Error::Client(e.to_string()))
+        .and_then(|r| r)
+    {
+        tracing::warn!(error = %e, "could not record the workspace's exec vectors; `guard check` will report every one");
+    }
+    if made.is_err() && resolved.workspace_mode == Some(WorkspaceMode::Review) {
+        if let Err(Error::NotFound { .. }) = backend.inspect(&config.name).await {
+            let _ = ReviewLayer::remove(backend.as_ref(), &config.name).await;
+        }
+    }
     // The proxy started meanwhile; a sandbox is returned only with its proxy listening.
     if let Some(p) = proxy_starting {
         let proxied = p.wait().await;
@@ -194,6 +200,33 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         proxied?;
     }
     made
+}
+
+/// What the workspace mode needs on the host before the container: review mode's layer and
+/// overlay volume, read-only mode's missing writable directories (owned like the workspace).
+async fn prepare_workspace(engine: &Engine, resolved: &SandboxSpec, name: &str) -> Result<()> {
+    match resolved.workspace_mode.unwrap_or_default() {
+        WorkspaceMode::Review => {
+            ReviewLayer::of(name)?
+                .prepare(engine.backend.as_ref(), name, &resolved.workspace)
+                .await
+        }
+        WorkspaceMode::ReadOnly => {
+            let meta = std::fs::metadata(&resolved.workspace)?;
+            for w in &resolved.writable {
+                if !w.exists() {
+                    std::fs::create_dir_all(w)?;
+                    let mut at = Some(w.as_path());
+                    while let Some(d) = at.filter(|d| *d != resolved.workspace) {
+                        let _ = std::os::unix::fs::chown(d, Some(meta.uid()), Some(meta.gid()));
+                        at = d.parent();
+                    }
+                }
+            }
+            Ok(())
+        }
+        WorkspaceMode::ReadWrite => Ok(()),
+    }
 }
 
 /// Creates and starts the container of `resolved` (or adopts the one a concurrent `run` made).

@@ -27,3 +27,5 @@ pub const CREDENTIALS_OF: &str = "docksandbox.credentials-of";
 pub const PROXY_FOR: &str = "docksandbox.proxy-for";
 /// The name of the sandbox a proxy, network or volume belongs to.
 pub const SANDBOX_NAME: &str = "docksandbox.sandbox";
+/// On a review-mode sandbox's overlay volume: the sandbox it belongs to.
+pub const REVIEW_OF: &str = "docksandbox.review-of";

@@ -19,3 +19,4 @@ pub(crate) mod secrets;
 pub(crate) mod shell_words;
 pub(crate) mod spec;
 pub(crate) mod validate;
+pub(crate) mod workspace_mode;

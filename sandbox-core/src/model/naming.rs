@@ -34,6 +34,11 @@ pub fn credentials_volume(agent: &str) -> String {
     format!("docksandbox-{agent}-credentials")
 }
 
+/// The overlay volume of review-mode sandbox `name`.
+pub(crate) fn review_volume(name: &str) -> String {
+    format!("{name}-review")
+}
+
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

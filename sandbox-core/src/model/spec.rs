@@ -13,6 +13,7 @@ use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
 use crate::model::validate;
+use crate::model::workspace_mode::{writable_dir, WorkspaceMode};
 
 /// A validated description of a sandbox: what [`crate::SandboxBuilder`] builds and what is
 /// stored (secrets fingerprinted) on the container.
@@ -78,6 +79,13 @@ pub struct SandboxSpec {
     /// repository. On for new sandboxes; a stored spec without it predates it (off).
     #[serde(default)]
     pub git_guard: Option<bool>,
+    /// How the workspace is shared: read-write (the default), read-only, or review.
+    #[serde(default)]
+    pub workspace_mode: Option<WorkspaceMode>,
+    /// In [`WorkspaceMode::ReadOnly`]: subdirectories of the workspace that stay writable
+    /// (absolute after validation; made, owned by the workspace's owner, when missing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writable: Vec<PathBuf>,
 }
 
 impl SandboxSpec {
@@ -99,6 +107,8 @@ impl SandboxSpec {
             ca_bundle: None,
             share_agent_config: None,
             git_guard: None,
+            workspace_mode: None,
+            writable: Vec::new(),
         }
     }
 
@@ -130,6 +140,18 @@ impl SandboxSpec {
                 ));
             }
         }
+        if !self.writable.is_empty() && self.workspace_mode != Some(WorkspaceMode::ReadOnly) {
+            return Err(Error::invalid(
+                "writable",
+                "writable directories need --workspace-mode ro (in rw everything is writable, in review every write is kept for review)",
+            ));
+        }
+        let ws = self.workspace.clone();
+        for (i, d) in self.writable.iter_mut().enumerate() {
+            *d = writable_dir(&ws, d, i)?;
+        }
+        self.writable.sort();
+        self.writable.dedup();
         if let Some(n) = &self.name {
             validate::container_name(n)?;
         }
@@ -169,6 +191,7 @@ impl SandboxSpec {
         }
         s.share_agent_config.get_or_insert(false);
         s.git_guard.get_or_insert(true);
+        s.workspace_mode.get_or_insert(WorkspaceMode::ReadWrite);
         s
     }
 

@@ -106,6 +106,20 @@ pub(crate) fn reconcile(
             show(&v),
         );
     }
+    if let Some(v) = requested.workspace_mode {
+        diff(
+            "workspace_mode",
+            stored.workspace_mode.unwrap_or_default().to_string(),
+            v.to_string(),
+        );
+    }
+    if !requested.writable.is_empty() {
+        diff(
+            "writable",
+            show(&stored.writable),
+            show(&requested.writable),
+        );
+    }
     if let Some(v) = requested.share_agent_config {
         diff(
             "share_agent_config",

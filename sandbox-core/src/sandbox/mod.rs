@@ -10,8 +10,11 @@ pub(crate) mod exec_options;
 pub(crate) mod exec_output;
 pub(crate) mod files;
 pub(crate) mod git_identity;
+pub(crate) mod guard;
 pub(crate) mod info;
 pub(crate) mod network;
+pub(crate) mod ready;
+pub(crate) mod review;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,8 +30,11 @@ use crate::error::{Error, Result};
 use crate::model::agent::Agent;
 use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
+use crate::model::workspace_mode::WorkspaceMode;
 use crate::reuse::stored_spec::{decode, stored_user};
 use crate::sandbox::info::SandboxInfo;
+use crate::workspace::guard_check;
+use crate::workspace::review_layer::ReviewLayer;
 
 /// A sandbox: one container for one (workspace, agent), with the workspace at the same path.
 ///
@@ -191,6 +197,10 @@ impl Sandbox {
         if self.inner.spec.network == Some(NetworkMode::Proxy) {
             proxy::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
+        if self.inner.spec.workspace_mode == Some(WorkspaceMode::Review) {
+            ReviewLayer::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
+        }
+        guard_check::forget(&self.inner.name);
         Ok(())
     }
 
