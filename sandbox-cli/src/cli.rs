@@ -51,6 +51,14 @@ pub enum Command {
     Template(TemplateArgs),
     /// Show and change what a sandbox can reach, and its connection log.
     Network(NetworkArgs),
+    /// Show what the agent changed in a review-mode sandbox (`run --workspace-mode review`).
+    Diff(DiffArgs),
+    /// Copy a review-mode sandbox's changes onto the host workspace.
+    Apply(ApplyArgs),
+    /// Drop a review-mode sandbox's changes.
+    Discard(DiscardArgs),
+    /// Find (and disable) files in a workspace through which the host would run programs.
+    Guard(GuardArgs),
     /// Show the version.
     Version,
     /// Print a shell completion script.
@@ -142,6 +150,14 @@ pub struct RunArgs {
     /// PEM bundle of extra CA certificates (TLS-inspecting proxies), mounted into the sandbox and used to build its template [default: DOCKSANDBOX_CA_BUNDLE]
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<String>,
+
+    /// How the workspace is shared: rw (read-write), ro (read-only; see --writable) or review (writes kept aside until `docksandbox apply`) [default: rw]
+    #[arg(long, value_name = "rw|ro|review")]
+    pub workspace_mode: Option<String>,
+
+    /// With --workspace-mode ro: a directory inside the workspace that stays writable, e.g. target (repeatable)
+    #[arg(long = "writable", value_name = "DIR")]
+    pub writable: Vec<String>,
 
     /// Leave the repository's hooks and config writable inside (the git guard mounts them read-only, so nothing the agent writes there runs at your next `git`)
     #[arg(long)]
@@ -268,6 +284,86 @@ impl ExecArgs {
     pub fn command(&self) -> &[String] {
         self.sandbox_and_command.get(1..).unwrap_or_default()
     }
+}
+
+/// `docksandbox diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The sandbox
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+
+    /// One line per changed path (A added, M modified, D deleted, R renamed) and a count
+    #[arg(long)]
+    pub stat: bool,
+
+    /// Print the changes as a JSON array (path, kind, from, entry, old_mode, new_mode, size, binary)
+    #[arg(long, conflicts_with = "stat")]
+    pub json: bool,
+
+    /// Only changes under these paths
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+/// `docksandbox apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The sandbox
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+
+    /// Show what would be applied, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply even over host files that changed since the sandbox saw them
+    #[arg(long)]
+    pub force: bool,
+
+    /// Apply changes through which the host would run programs (git hooks and config, .envrc, editor tasks)
+    #[arg(long)]
+    pub allow_exec_vectors: bool,
+
+    /// Only changes under these paths [default: all]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+/// `docksandbox discard`.
+#[derive(Debug, Args)]
+pub struct DiscardArgs {
+    /// The sandbox
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+
+    /// Only changes under these paths [default: all]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+/// `docksandbox guard`.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    #[command(subcommand)]
+    pub command: GuardCommand,
+}
+
+/// The `guard` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GuardCommand {
+    /// Report git hooks, git config and attribute drivers, .envrc and VS Code tasks/settings that appeared or changed since the workspace's sandbox was made
+    Check {
+        /// The workspace [default: the current directory]
+        #[arg(value_name = "WORKSPACE")]
+        workspace: Option<String>,
+        /// Disable what was found (hooks renamed *.disabled, keys removed with a backup kept)
+        #[arg(long)]
+        fix: bool,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `docksandbox completion`.

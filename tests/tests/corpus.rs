@@ -96,6 +96,9 @@ struct Case {
     ca_bundle: Option<String>,
     share_agent_config: Option<bool>,
     git_guard: Option<bool>,
+    workspace_mode: Option<String>,
+    #[serde(default)]
+    writable: Vec<String>,
     #[serde(default)]
     allow_hosts: Vec<String>,
     #[serde(default)]
@@ -545,6 +548,8 @@ impl Case {
             ca_bundle: self.ca_bundle.as_deref().map(|c| fx.text(c)),
             share_agent_config: self.share_agent_config,
             git_guard: self.git_guard,
+            workspace_mode: self.workspace_mode.clone(),
+            writable: self.writable.iter().map(|w| fx.text(w)).collect(),
             allow_hosts: self.allow_hosts.clone(),
             deny_hosts: self.deny_hosts.clone(),
             network_policy: self.network_policy.clone(),
@@ -628,6 +633,13 @@ impl Case {
             }
         }
         opt(&mut a, "credentials", self.credentials.clone());
+        opt(&mut a, "workspace-mode", self.workspace_mode.clone());
+        for w in &self.writable {
+            a.push(format!("--writable={}", fx.text(w)).into());
+        }
+        if self.git_guard == Some(false) {
+            a.push("--no-git-guard".into());
+        }
         if self.mount_docker_socket == Some(true) {
             a.push("--mount-docker-socket".into());
         }

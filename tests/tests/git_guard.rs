@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use docksandbox::{NetworkMode, Sandbox};
-use docksandbox_tests::{env_or_skip, TestEnv, DEBIAN};
+use docksandbox_tests::{cli, env_or_skip, TestEnv, DEBIAN};
 
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new("git")
@@ -150,4 +150,119 @@ async fn the_guard_is_on_by_default_and_creates_nothing_without_a_repository() {
         let want = guarded.join(p).to_string_lossy().into_owned();
         assert!(ro.contains(&want), "{want} not read-only: {ro:?}");
     }
+}
+
+/// A repository the agent makes inside cannot be guarded ahead of time: `guard check` finds
+/// its hook and config (and `.envrc`, VS Code tasks) on the host side, `--fix` disables them,
+/// and the host's git then runs none of them. An unfixed copy runs them, so the test can fail.
+#[tokio::test]
+async fn guard_check_finds_what_a_repository_made_inside_would_run_and_fix_disables_it() {
+    let env = env_or_skip!();
+    let ws = std::fs::canonicalize(env.workspace("made inside")).unwrap();
+    // There before the sandbox: recorded at creation, not reported.
+    std::fs::write(ws.join(".envrc"), "export OLD=1\n").unwrap();
+    let marks = ws.parent().unwrap().to_path_buf();
+    let sb = env
+        .builder(&ws)
+        .template(DEBIAN)
+        .network(NetworkMode::None)
+        .run()
+        .await
+        .unwrap();
+    let m = marks.display();
+    let script = format!(
+        r#"set -e
+        git init -q inner
+        printf '#!/bin/sh\ntouch {m}/hook-ran\n' > inner/.git/hooks/post-commit
+        chmod +x inner/.git/hooks/post-commit
+        git -C inner config core.fsmonitor 'touch {m}/fsmonitor-ran; false'
+        echo 'export NEW=1' > .envrc
+        mkdir -p .vscode
+        echo '{{"tasks":[{{"label":"x","command":"touch /tmp/y","runOptions":{{"runOn":"folderOpen"}}}}]}}' > .vscode/tasks.json
+        echo planted"#
+    );
+    let out = sb.exec(["bash", "-c", &script]).await.unwrap();
+    assert_eq!(out.stdout_str().trim(), "planted", "{}", out.stderr_str());
+
+    // `exec` through the CLI reports them on stderr after the command.
+    let out = cli().args(["exec", sb.name(), "true"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for what in ["post-commit", "core.fsmonitor", ".envrc", "tasks.json"] {
+        assert!(err.contains(what), "exec did not report {what}: {err}");
+    }
+
+    // `guard check` lists each with path and key, exits 1, and changes nothing.
+    let report = env.client.guard_check(&ws, false).await.unwrap();
+    let found: Vec<(String, String)> = report
+        .vectors
+        .iter()
+        .map(|v| {
+            (
+                v.path.strip_prefix(&ws).unwrap().display().to_string(),
+                v.key.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (".envrc".to_string(), ".envrc".to_string()),
+            (".vscode/tasks.json".into(), "runOn: folderOpen".into()),
+            ("inner/.git/config".into(), "core.fsmonitor".into()),
+            ("inner/.git/hooks/post-commit".into(), "post-commit".into()),
+        ],
+        "{report:?}"
+    );
+    let out = cli().args(["guard", "check"]).arg(&ws).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--fix"));
+
+    // Control: an unfixed copy of the repository runs both on the host.
+    let copy = marks.join("unfixed-copy");
+    assert!(Command::new("cp")
+        .args(["-a"])
+        .arg(ws.join("inner"))
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(copy.join("f"), "x").unwrap();
+    git(&copy, &["add", "f"]);
+    git(&copy, &["commit", "-qm", "c"]);
+    assert!(
+        marks.join("hook-ran").exists() && marks.join("fsmonitor-ran").exists(),
+        "the planted hook and fsmonitor did not run unfixed: the test proves nothing"
+    );
+    std::fs::remove_file(marks.join("hook-ran")).unwrap();
+    std::fs::remove_file(marks.join("fsmonitor-ran")).unwrap();
+
+    // --fix disables them and nothing else.
+    let out = cli()
+        .args(["guard", "check", "--fix"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let inner = ws.join("inner");
+    assert!(inner.join(".git/hooks/post-commit.disabled").exists());
+    assert!(!inner.join(".git/hooks/post-commit").exists());
+    assert!(inner.join(".git/config.docksandbox-backup").exists());
+    assert!(!std::fs::read_to_string(inner.join(".git/config"))
+        .unwrap()
+        .contains("fsmonitor"));
+    assert!(ws.join(".envrc.disabled").exists() && ws.join(".vscode/tasks.json.disabled").exists());
+    std::fs::write(inner.join("f"), "x").unwrap();
+    let add = git(&inner, &["add", "f"]);
+    assert!(add.status.success(), "{add:?}");
+    let c = git(&inner, &["commit", "-qm", "c"]);
+    assert!(c.status.success(), "{c:?}");
+    assert!(git(&inner, &["status"]).status.success());
+    assert!(!marks.join("hook-ran").exists(), "the hook ran after --fix");
+    assert!(
+        !marks.join("fsmonitor-ran").exists(),
+        "fsmonitor ran after --fix"
+    );
+    let again = env.client.guard_check(&ws, false).await.unwrap();
+    assert!(again.is_clean(), "{again:?}");
 }

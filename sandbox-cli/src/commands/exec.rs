@@ -33,5 +33,7 @@ pub async fn exec(g: &Global, a: ExecArgs) -> Outcome {
         (false, false) => Stdin::Closed,
     };
     let code = session::attach(p, stdin, on_terminal).await?;
+    drop(_raw);
+    super::guard::after_session(&sandbox).await;
     Ok(super::run::exit_status(code))
 }

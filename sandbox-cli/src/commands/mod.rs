@@ -1,7 +1,11 @@
 //! One module per command; each maps its arguments onto the core and prints the result.
 
+mod apply;
 mod completion;
+mod diff;
+mod discard;
 mod exec;
+pub mod guard;
 mod inspect;
 mod ls;
 mod network;
@@ -35,6 +39,13 @@ impl Global {
     }
 }
 
+/// Command-line paths as the core takes them: relative ones against the current directory.
+pub fn paths(args: &[String]) -> docksandbox::Result<Vec<std::path::PathBuf>> {
+    args.iter()
+        .map(|p| std::path::absolute(p).map_err(docksandbox::Error::from))
+        .collect()
+}
+
 /// Runs the command `cli` names and returns its exit status.
 pub async fn dispatch(cli: Cli) -> Outcome {
     let g = Global {
@@ -57,6 +68,10 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Exec(a) => exec::exec(&g, a).await,
         Command::Template(a) => template::template(&g, a).await,
         Command::Network(a) => network::network(&g, a).await,
+        Command::Diff(a) => diff::diff(&g, a).await,
+        Command::Apply(a) => apply::apply(&g, a).await,
+        Command::Discard(a) => discard::discard(&g, a).await,
+        Command::Guard(a) => guard::guard(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

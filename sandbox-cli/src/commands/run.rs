@@ -34,6 +34,8 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         ca_bundle: a.ca_bundle.clone(),
         share_agent_config: a.share_agent_config.then_some(true),
         git_guard: a.no_git_guard.then_some(false),
+        workspace_mode: a.workspace_mode.clone(),
+        writable: a.writable.clone(),
         ..Default::default()
     })
 }
@@ -62,6 +64,7 @@ pub async fn run(g: &Global, a: RunArgs) -> Outcome {
             .await?;
         session::attach(p, Stdin::Forward, false).await?
     };
+    super::guard::after_session(&sandbox).await;
     Ok(exit_status(code))
 }
 

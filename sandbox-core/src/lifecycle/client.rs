@@ -18,6 +18,7 @@ use crate::sandbox::Sandbox;
 use crate::templates::bootstrap::{self, BootstrapOptions};
 use crate::templates::build::{BuiltTemplate, DockerfileBuild, TemplateBuilder, TemplateState};
 use crate::templates::definition::{Template, TemplateBuildOptions};
+use crate::workspace::guard_check::{self, GuardReport};
 
 /// A connection to a container engine, shared by every sandbox it returns.
 ///
@@ -186,6 +187,41 @@ impl Client {
     /// a `run` making a sandbox at the same moment may have to be repeated.
     pub async fn prune(&self) -> Result<usize> {
         proxy::remove_orphans(self.engine.backend.as_ref(), std::time::Duration::ZERO).await
+    }
+
+    /// Scans `workspace` for files through which the host would run programs (git hooks,
+    /// config and attribute drivers of repositories made inside, `.envrc`, VS Code tasks and
+    /// settings) that appeared or changed since the oldest sandbox of that workspace was made
+    /// (every one, when no sandbox of it is known); with `fix`, disables them. What
+    /// `docksandbox guard check [WORKSPACE] [--fix]` runs.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> docksandbox::Result<()> {
+    /// let client = docksandbox::Client::connect()?;
+    /// let report = client.guard_check(&std::env::current_dir()?, false).await?;
+    /// for line in report.lines() {
+    ///     eprintln!("docksandbox guard: {line}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn guard_check(&self, workspace: &std::path::Path, fix: bool) -> Result<GuardReport> {
+        let ws = std::fs::canonicalize(workspace).map_err(|e| {
+            Error::invalid(
+                "workspace",
+                format!("{} cannot be read: {e}", workspace.display()),
+            )
+        })?;
+        let mut of: Vec<SandboxInfo> = self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|s| s.workspace == ws)
+            .collect();
+        of.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+        let names: Vec<String> = of.into_iter().map(|s| s.name).collect();
+        tokio::task::spawn_blocking(move || guard_check::check(&ws, &names, fix))
+            .await
+            .map_err(|e| Error::Client(format!("guard task: {e}")))?
     }
 
     /// Builds the built-in template `name` (`base`/`shell`, `claude`, `codex`, `gemini`,

@@ -30,6 +30,18 @@ impl Sandbox {
                 ),
             ));
         }
+        let ws = &self.inner.spec.workspace;
+        if !ws.is_dir() {
+            return Err(Error::invalid(
+                "workspace",
+                format!(
+                    "{} (the workspace of sandbox `{}`) is no longer a directory on this host: it moved or was removed since the sandbox was made; put it back there, or `docksandbox rm {}` to drop the changes",
+                    ws.display(),
+                    self.inner.name,
+                    self.inner.name
+                ),
+            ));
+        }
         let layer = ReviewLayer::of(&self.inner.name)?;
         if !layer.upper.is_dir() {
             return Err(Error::File {
@@ -69,6 +81,12 @@ impl Sandbox {
             changes::compute(&ws, &layer.upper, &applied)
         })
         .await
+    }
+
+    /// [`Sandbox::diff`], only the changes under `paths` (absolute, or relative to the
+    /// workspace; all when empty); a path holding no change is an error.
+    pub async fn diff_paths(&self, paths: &[PathBuf]) -> Result<Vec<Change>> {
+        apply::select(&self.inner.spec.workspace, self.diff().await?, paths)
     }
 
     /// `changes` (from [`Sandbox::diff`]) as a unified diff, `git diff` style; with `stat`,
