@@ -816,3 +816,41 @@ async fn a_proxy_sandbox_keeps_its_live_policy_across_a_dockerd_restart() {
         "the proxy was removed with it"
     );
 }
+
+/// A review-mode sandbox's writes live in docksandbox's layer on the host, not in the daemon:
+/// after dockerd restarts, the sandbox's processes see them again and the host still has none.
+#[tokio::test(flavor = "multi_thread")]
+async fn review_mode_writes_survive_a_dockerd_restart() {
+    let Some(mut daemon) = PrivateDaemon::start() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let ws = workspace(scratch.path(), "review restart");
+    std::fs::write(ws.join("file"), "host\n").unwrap();
+    let client = daemon.client();
+    let sb = builder(&client, &ws)
+        .workspace_mode(docksandbox::WorkspaceMode::Review)
+        .run()
+        .await
+        .unwrap();
+    let out = sb
+        .exec(["sh", "-c", "echo agent > file; echo new > added"])
+        .await
+        .unwrap();
+    assert!(out.success(), "{out:?}");
+
+    daemon.restart();
+
+    let again = builder(&client, &ws)
+        .workspace_mode(docksandbox::WorkspaceMode::Review)
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(again.id(), sb.id());
+    let out = again.exec(["cat", "file", "added"]).await.unwrap();
+    assert_eq!(out.stdout_str(), "agent\nnew\n");
+    assert_eq!(std::fs::read_to_string(ws.join("file")).unwrap(), "host\n");
+    assert!(!ws.join("added").exists());
+    assert_eq!(again.diff().await.unwrap().len(), 2);
+    again.remove().await.unwrap();
+}
