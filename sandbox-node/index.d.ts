@@ -100,10 +100,98 @@ export declare class Sandbox {
   readFile(path: string): Promise<Buffer>
   /** Everything known about the sandbox, with its effective security settings. */
   inspect(): Promise<SandboxInfo>
+  /**
+   * What the agent changed in a review-mode workspace (`workspaceMode: 'review'`): every
+   * added, modified, deleted and renamed path, sorted; with `paths`, only those at or under
+   * them. The host's files are untouched. Rejects with `INVALID_SPEC` on a sandbox of
+   * another mode.
+   */
+  diff(options?: DiffOptions | undefined | null): Promise<Array<Change>>
+  /**
+   * The changes of a review-mode workspace as a unified diff, `git diff` style; with
+   * `stat`, one `A/M/D/R path` line each and a count instead.
+   */
+  diffText(options?: DiffTextOptions | undefined | null): Promise<string>
+  /**
+   * Copies the agent's changes (all, or those under `paths`) onto the host workspace, all
+   * or nothing, and resolves to what was (with `dryRun`: would be) applied. Rejects
+   * (`SANDBOX_ERROR`, the host untouched) when a host file changed since the sandbox was
+   * made, unless `force`, and when a change would make the host run a program, unless
+   * `allowExecVectors`.
+   */
+  apply(options?: ApplyOptions | undefined | null): Promise<Array<Change>>
+  /**
+   * Drops the agent's changes (all, or those under `paths`): the sandbox sees the host's
+   * files there again. A running sandbox is restarted for it (its processes are stopped).
+   * Resolves to what was dropped.
+   */
+  discard(options?: DiffOptions | undefined | null): Promise<Array<Change>>
+  /**
+   * Scans the workspace for files through which the host would run programs (git hooks
+   * and config of repositories made inside, `.gitattributes` drivers, `.envrc`, VS Code
+   * tasks and settings) that appeared or changed since this sandbox was made; with `fix`,
+   * disables them (hooks renamed `*.disabled`, keys removed with a backup kept).
+   */
+  guardCheck(options?: GuardCheckOptions | undefined | null): Promise<GuardReport>
   /** Stops the sandbox (its processes are killed after 10 s); `run()` starts it again. */
   stop(): Promise<undefined>
   /** Removes the sandbox, running or not. The credentials volume is kept. */
   remove(): Promise<undefined>
+}
+
+/** Options of `sb.apply()`: the fields of the core's `ApplyOptions`. */
+export interface ApplyOptions {
+  /**
+   * Only the changes at or under these paths (absolute, or relative to the workspace);
+   * every change when absent. A path that holds no change rejects with `INVALID_SPEC`.
+   */
+  paths?: Array<string>
+  /** Report what would be applied; change nothing. */
+  dryRun?: boolean
+  /** Apply even over host files that changed since the sandbox was made. */
+  force?: boolean
+  /**
+   * Apply changes that would make the host run programs (git hooks and config, `.envrc`,
+   * editor tasks); refused otherwise.
+   */
+  allowExecVectors?: boolean
+}
+
+/** One change a review-mode agent made to the workspace. */
+export interface Change {
+  /** The path, absolute (the same in the sandbox and on the host). */
+  path: string
+  /** What happened to it. */
+  kind: 'added' | 'modified' | 'deleted' | 'renamed'
+  /** For `renamed`: where it was. */
+  from?: string
+  /** The entry's type (the new one; the old one for a deletion). */
+  entry: 'file' | 'dir' | 'symlink'
+  /** The host's permission bits before (absent when it did not exist). */
+  oldMode?: number
+  /** The permission bits after (absent when deleted). */
+  newMode?: number
+  /** Size in bytes after (before, for a deletion). */
+  size: number
+  /** Whether either side is not text (holds a NUL byte). */
+  binary: boolean
+}
+
+/** Options of `sb.diff()` and `sb.discard()`. */
+export interface DiffOptions {
+  /**
+   * Only the changes at or under these paths (absolute, or relative to the workspace);
+   * every change when absent. A path that holds no change rejects with `INVALID_SPEC`.
+   */
+  paths?: Array<string>
+}
+
+/** Options of `sb.diffText()`. */
+export interface DiffTextOptions {
+  /** Only the changes at or under these paths (absolute, or relative to the workspace). */
+  paths?: Array<string>
+  /** One `A/M/D/R path` line per change and a count instead of the unified diff. */
+  stat?: boolean
 }
 
 /** One item of `execStream()`: an output chunk, or (last) the exit code. */
@@ -155,11 +243,57 @@ export interface ExecStreamResult {
   value?: ExecChunk
 }
 
+/** One file through which the host would run a program. */
+export interface ExecVector {
+  /** The file (absolute host path). */
+  path: string
+  /** How it runs a program. */
+  kind: 'git-hook' | 'git-config' | 'git-attributes' | 'envrc' | 'vscode-task' | 'vscode-settings'
+  /** What in the file: the hook's name, the config key, the attributes line, the setting. */
+  key: string
+  /** A digest of the path, kind, key and value: a vector that changed is a new one. */
+  fingerprint: string
+}
+
 /**
  * The sandbox called `nameOrId`: a name, a full id or a unique id prefix. Rejects with
  * `NOT_FOUND` when there is none.
  */
 export declare function get(nameOrId: string): Promise<Sandbox>
+
+/**
+ * Scans `workspace` (relative paths are taken from the current directory) for files through
+ * which the host would run programs (git hooks, config and attribute drivers of repositories
+ * made inside, `.envrc`, VS Code tasks and settings) that appeared or changed since the
+ * oldest sandbox of that workspace was made (every one, when no sandbox of it is known);
+ * with `fix`, disables them. What `docksandbox guard check` runs.
+ */
+export declare function guardCheck(workspace: string, options?: GuardCheckOptions | undefined | null): Promise<GuardReport>
+
+/** Options of `sb.guardCheck()` and `guardCheck()`. */
+export interface GuardCheckOptions {
+  /** Disable what was found: hooks renamed `*.disabled`, keys removed (a backup kept). */
+  fix?: boolean
+}
+
+/** What a guard check found (and, with `fix`, did). */
+export interface GuardReport {
+  /** The directory scanned. */
+  workspace: string
+  /**
+   * The sandbox whose creation-time record the scan was compared with (absent: no sandbox
+   * of this workspace is known, every vector is reported).
+   */
+  baselineOf?: string
+  /** Vectors new or changed since that record. */
+  vectors: Array<ExecVector>
+  /** With `fix`: what was done to each (renamed, key removed, backup kept). */
+  fixed: Array<string>
+  /** Whether nothing was found. */
+  clean: boolean
+  /** One line per vector, as the CLI prints them. */
+  lines: Array<string>
+}
 
 /** Every docksandbox sandbox on the engine, newest first. */
 export declare function list(): Promise<Array<SandboxInfo>>
@@ -344,6 +478,16 @@ export interface RunOptions {
   shareAgentConfig?: boolean
   /** The git guard: repositories' hooks and config read-only inside (default true). */
   gitGuard?: boolean
+  /**
+   * How the workspace is shared: `rw` (the default, read-write), `ro` (read-only but for
+   * `writable`) or `review` (the agent's writes kept aside until `sb.apply()`).
+   */
+  workspaceMode?: 'rw' | 'ro' | 'review'
+  /**
+   * Subdirectories of an `ro` workspace that stay writable (relative to the workspace, or
+   * absolute inside it), e.g. `['target']`.
+   */
+  writable?: Array<string>
 }
 
 /**

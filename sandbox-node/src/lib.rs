@@ -11,6 +11,7 @@ mod options;
 mod sandbox;
 mod stream;
 mod task;
+mod workspace;
 
 use std::sync::OnceLock;
 
@@ -25,6 +26,9 @@ pub use network::{
 pub use options::{ExecOptions, NetworkOptions, RunOptions};
 pub use sandbox::{ExecResult, Sandbox};
 pub use stream::{ExecChunk, ExecStream, ExecStreamResult};
+pub use workspace::{
+    ApplyOptions, Change, DiffOptions, DiffTextOptions, ExecVector, GuardCheckOptions, GuardReport,
+};
 
 use task::spawn;
 
@@ -68,4 +72,27 @@ pub fn get(env: &Env, name_or_id: String) -> napi::Result<PromiseRaw<'_, Sandbox
     spawn(env, async move { client()?.get(&name_or_id).await }, |sb| {
         Ok(sb.into())
     })
+}
+
+/// Scans `workspace` (relative paths are taken from the current directory) for files through
+/// which the host would run programs (git hooks, config and attribute drivers of repositories
+/// made inside, `.envrc`, VS Code tasks and settings) that appeared or changed since the
+/// oldest sandbox of that workspace was made (every one, when no sandbox of it is known);
+/// with `fix`, disables them. What `docksandbox guard check` runs.
+#[napi]
+pub fn guard_check(
+    env: &Env,
+    workspace: String,
+    options: Option<GuardCheckOptions>,
+) -> napi::Result<PromiseRaw<'_, GuardReport>> {
+    let fix = options.unwrap_or_default().fix.unwrap_or_default();
+    spawn(
+        env,
+        async move {
+            client()?
+                .guard_check(std::path::Path::new(&workspace), fix)
+                .await
+        },
+        |r| Ok(r.into()),
+    )
 }

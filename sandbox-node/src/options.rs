@@ -66,6 +66,13 @@ pub struct RunOptions {
     pub share_agent_config: Option<bool>,
     /// The git guard: repositories' hooks and config read-only inside (default true).
     pub git_guard: Option<bool>,
+    /// How the workspace is shared: `rw` (the default, read-write), `ro` (read-only but for
+    /// `writable`) or `review` (the agent's writes kept aside until `sb.apply()`).
+    #[napi(ts_type = "'rw' | 'ro' | 'review'")]
+    pub workspace_mode: Option<String>,
+    /// Subdirectories of an `ro` workspace that stay writable (relative to the workspace, or
+    /// absolute inside it), e.g. `['target']`.
+    pub writable: Option<Vec<String>>,
 }
 
 /// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
@@ -132,6 +139,8 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             ca_bundle: o.ca_bundle,
             share_agent_config: o.share_agent_config,
             git_guard: o.git_guard,
+            workspace_mode: o.workspace_mode,
+            writable: o.writable.unwrap_or_default(),
         };
         if let Some(w) = words {
             req.add_network_words(w)?;

@@ -8,6 +8,10 @@ use crate::network::Network;
 use crate::options::{bytes, ExecOptions};
 use crate::stream::ExecStream;
 use crate::task::spawn;
+use crate::workspace::{
+    changes, paths, ApplyOptions, Change, DiffOptions, DiffTextOptions, GuardCheckOptions,
+    GuardReport,
+};
 
 /// A sandbox: one container for one (workspace, agent), with the workspace at the same path.
 /// Made by `run()` and `get()`; every method returns a promise and never blocks the event loop.
@@ -147,6 +151,96 @@ impl Sandbox {
     pub fn inspect<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, SandboxInfo>> {
         let sb = self.inner.clone();
         spawn(env, async move { sb.inspect().await }, |i| Ok(i.into()))
+    }
+
+    /// What the agent changed in a review-mode workspace (`workspaceMode: 'review'`): every
+    /// added, modified, deleted and renamed path, sorted; with `paths`, only those at or under
+    /// them. The host's files are untouched. Rejects with `INVALID_SPEC` on a sandbox of
+    /// another mode.
+    #[napi]
+    pub fn diff<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<DiffOptions>,
+    ) -> napi::Result<PromiseRaw<'e, Vec<Change>>> {
+        let sb = self.inner.clone();
+        let paths = paths(options.unwrap_or_default().paths);
+        spawn(env, async move { sb.diff_paths(&paths).await }, |v| {
+            Ok(changes(v))
+        })
+    }
+
+    /// The changes of a review-mode workspace as a unified diff, `git diff` style; with
+    /// `stat`, one `A/M/D/R path` line each and a count instead.
+    #[napi]
+    pub fn diff_text<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<DiffTextOptions>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let sb = self.inner.clone();
+        let o = options.unwrap_or_default();
+        let paths = paths(o.paths);
+        let stat = o.stat.unwrap_or_default();
+        spawn(
+            env,
+            async move {
+                let chosen = sb.diff_paths(&paths).await?;
+                sb.diff_text(&chosen, stat).await
+            },
+            Ok,
+        )
+    }
+
+    /// Copies the agent's changes (all, or those under `paths`) onto the host workspace, all
+    /// or nothing, and resolves to what was (with `dryRun`: would be) applied. Rejects
+    /// (`SANDBOX_ERROR`, the host untouched) when a host file changed since the sandbox was
+    /// made, unless `force`, and when a change would make the host run a program, unless
+    /// `allowExecVectors`.
+    #[napi]
+    pub fn apply<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<ApplyOptions>,
+    ) -> napi::Result<PromiseRaw<'e, Vec<Change>>> {
+        let sb = self.inner.clone();
+        let opts = docksandbox::ApplyOptions::from(options.unwrap_or_default());
+        spawn(env, async move { sb.apply(&opts).await }, |v| {
+            Ok(changes(v))
+        })
+    }
+
+    /// Drops the agent's changes (all, or those under `paths`): the sandbox sees the host's
+    /// files there again. A running sandbox is restarted for it (its processes are stopped).
+    /// Resolves to what was dropped.
+    #[napi]
+    pub fn discard<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<DiffOptions>,
+    ) -> napi::Result<PromiseRaw<'e, Vec<Change>>> {
+        let sb = self.inner.clone();
+        let paths = paths(options.unwrap_or_default().paths);
+        spawn(env, async move { sb.discard(&paths).await }, |v| {
+            Ok(changes(v))
+        })
+    }
+
+    /// Scans the workspace for files through which the host would run programs (git hooks
+    /// and config of repositories made inside, `.gitattributes` drivers, `.envrc`, VS Code
+    /// tasks and settings) that appeared or changed since this sandbox was made; with `fix`,
+    /// disables them (hooks renamed `*.disabled`, keys removed with a backup kept).
+    #[napi]
+    pub fn guard_check<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<GuardCheckOptions>,
+    ) -> napi::Result<PromiseRaw<'e, GuardReport>> {
+        let sb = self.inner.clone();
+        let fix = options.unwrap_or_default().fix.unwrap_or_default();
+        spawn(env, async move { sb.guard_check(fix).await }, |r| {
+            Ok(r.into())
+        })
     }
 
     /// Stops the sandbox (its processes are killed after 10 s); `run()` starts it again.
