@@ -11,6 +11,9 @@ mod network;
 mod runtime;
 mod sandbox;
 mod stream;
+mod workspace;
+
+use std::path::PathBuf;
 
 use docksandbox::RunRequest;
 use pyo3::exceptions::PyTypeError;
@@ -20,6 +23,7 @@ use pyo3::types::PyDict;
 use crate::errors::raise;
 use crate::runtime::{awaitable, client, wait};
 use crate::sandbox::Sandbox;
+use crate::workspace::GuardReport;
 
 /// The core's request from the keyword arguments (`None` values already left out); a
 /// `network` dict is mapped by [`network::apply`].
@@ -104,6 +108,32 @@ fn get_async(py: Python<'_>, name_or_id: String) -> PyResult<Bound<'_, PyAny>> {
     })
 }
 
+/// The exec vectors in `workspace` new since its oldest sandbox was made (every one when none
+/// is known); disabled with `fix`.
+#[pyfunction]
+#[pyo3(signature = (workspace, *, fix=false))]
+fn guard_check(py: Python<'_>, workspace: PathBuf, fix: bool) -> PyResult<GuardReport> {
+    wait(py, async move {
+        client()?
+            .guard_check(&workspace, fix)
+            .await
+            .map(GuardReport::new)
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (workspace, *, fix=false))]
+fn guard_check_async(py: Python<'_>, workspace: PathBuf, fix: bool) -> PyResult<Bound<'_, PyAny>> {
+    awaitable(py, async move {
+        let client = client().map_err(raise)?;
+        client
+            .guard_check(&workspace, fix)
+            .await
+            .map(GuardReport::new)
+            .map_err(raise)
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -112,12 +142,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::ExecStream>()?;
     m.add_class::<stream::ExecChunk>()?;
     m.add_class::<network::NetworkLog>()?;
+    m.add_class::<workspace::Change>()?;
+    m.add_class::<workspace::ExecVector>()?;
+    m.add_class::<GuardReport>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_async, m)?)?;
     m.add_function(wrap_pyfunction!(list, m)?)?;
     m.add_function(wrap_pyfunction!(list_async, m)?)?;
     m.add_function(wrap_pyfunction!(get, m)?)?;
     m.add_function(wrap_pyfunction!(get_async, m)?)?;
+    m.add_function(wrap_pyfunction!(guard_check, m)?)?;
+    m.add_function(wrap_pyfunction!(guard_check_async, m)?)?;
     errors::register(m)?;
     // Not part of the module: only `atexit` holds it.
     let shutdown = wrap_pyfunction!(shutdown, m)?;

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use docksandbox::ApplyOptions;
 
 use pyo3::prelude::*;
 
@@ -12,6 +15,7 @@ use crate::errors::raise;
 use crate::network::{default_action, entries, rules, NetworkLog};
 use crate::runtime::{awaitable, client, pid, wait};
 use crate::stream::ExecStream;
+use crate::workspace::{Changes, GuardReport};
 
 /// The core handle and the process it was made in.
 type Slot = Arc<Mutex<(u32, docksandbox::Sandbox)>>;
@@ -318,6 +322,117 @@ impl Sandbox {
             sb.network_log(true)
                 .await
                 .map(|l| NetworkLog::new(l, denied))
+        })
+    }
+
+    /// A review-mode sandbox's changes (only those under `paths`; all when empty).
+    fn diff(&self, py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Changes> {
+        self.blocking(py, move |sb| async move {
+            sb.diff_paths(&paths).await.map(Changes)
+        })
+    }
+
+    fn diff_async<'py>(&self, py: Python<'py>, paths: Vec<PathBuf>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            sb.diff_paths(&paths).await.map(Changes)
+        })
+    }
+
+    /// Those changes as a unified diff (with `stat`: one line each and a count).
+    #[pyo3(signature = (paths, *, stat=false))]
+    fn diff_text(&self, py: Python<'_>, paths: Vec<PathBuf>, stat: bool) -> PyResult<String> {
+        self.blocking(py, move |sb| async move {
+            let changes = sb.diff_paths(&paths).await?;
+            sb.diff_text(&changes, stat).await
+        })
+    }
+
+    #[pyo3(signature = (paths, *, stat=false))]
+    fn diff_text_async<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        stat: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            let changes = sb.diff_paths(&paths).await?;
+            sb.diff_text(&changes, stat).await
+        })
+    }
+
+    /// Copies the changes onto the host workspace; returns what was (would be) applied.
+    #[pyo3(signature = (paths, *, dry_run=false, force=false, allow_exec_vectors=false))]
+    fn apply(
+        &self,
+        py: Python<'_>,
+        paths: Vec<PathBuf>,
+        dry_run: bool,
+        force: bool,
+        allow_exec_vectors: bool,
+    ) -> PyResult<Changes> {
+        let opts = ApplyOptions {
+            paths,
+            dry_run,
+            force,
+            allow_exec_vectors,
+        };
+        self.blocking(
+            py,
+            move |sb| async move { sb.apply(&opts).await.map(Changes) },
+        )
+    }
+
+    #[pyo3(signature = (paths, *, dry_run=false, force=false, allow_exec_vectors=false))]
+    fn apply_async<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        dry_run: bool,
+        force: bool,
+        allow_exec_vectors: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opts = ApplyOptions {
+            paths,
+            dry_run,
+            force,
+            allow_exec_vectors,
+        };
+        self.later(
+            py,
+            move |sb| async move { sb.apply(&opts).await.map(Changes) },
+        )
+    }
+
+    /// Drops the changes (only those under `paths`; all when empty); returns what was dropped.
+    fn discard(&self, py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Changes> {
+        self.blocking(py, move |sb| async move {
+            sb.discard(&paths).await.map(Changes)
+        })
+    }
+
+    fn discard_async<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            sb.discard(&paths).await.map(Changes)
+        })
+    }
+
+    /// The exec vectors that appeared in the workspace since the sandbox was made (disabled
+    /// with `fix`).
+    #[pyo3(signature = (*, fix=false))]
+    fn guard_check(&self, py: Python<'_>, fix: bool) -> PyResult<GuardReport> {
+        self.blocking(py, move |sb| async move {
+            sb.guard_check(fix).await.map(GuardReport::new)
+        })
+    }
+
+    #[pyo3(signature = (*, fix=false))]
+    fn guard_check_async<'py>(&self, py: Python<'py>, fix: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            sb.guard_check(fix).await.map(GuardReport::new)
         })
     }
 

@@ -23,12 +23,15 @@ from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, 
 
 from . import _native
 from ._native import (
+    Change,
     ConfigChangedError,
     DockerUnavailableError,
     ExecChunk,
     ExecResult,
     ExecStream,
     ExecTimeoutError,
+    ExecVector,
+    GuardReport,
     ImageError,
     InvalidSpecError,
     NetworkLog,
@@ -39,12 +42,15 @@ from ._native import (
 __version__: str = _native.__version__
 
 __all__ = [
+    "Change",
     "ConfigChangedError",
     "DockerUnavailableError",
     "ExecChunk",
     "ExecResult",
     "ExecStream",
     "ExecTimeoutError",
+    "ExecVector",
+    "GuardReport",
     "ImageError",
     "InvalidSpecError",
     "Network",
@@ -54,6 +60,7 @@ __all__ = [
     "SandboxError",
     "SandboxNotFoundError",
     "get",
+    "guard_check",
     "list",
     "run",
 ]
@@ -112,6 +119,8 @@ def _request(
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
     git_guard: Optional[bool] = None,
+    workspace_mode: Optional[str] = None,
+    writable: Optional[Sequence[StrPath]] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -140,6 +149,8 @@ def _request(
         "ca_bundle": os.fspath(ca_bundle) if ca_bundle is not None else None,
         "share_agent_config": share_agent_config,
         "git_guard": git_guard,
+        "workspace_mode": workspace_mode,
+        "writable": _paths("writable", writable) if writable is not None else None,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -150,6 +161,15 @@ def _words(name: str, words: Optional[Sequence[str]]) -> Optional[builtins.list[
     if isinstance(words, (str, bytes)):
         raise TypeError(f"{name} must be a list of strings, not a string")
     return builtins.list(words)
+
+
+def _paths(name: str, paths: Optional[Sequence[StrPath]]) -> builtins.list[str]:
+    """``paths`` as strings (None: none, which the library reads as "all")."""
+    if paths is None:
+        return []
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a list of paths, not a single path")
+    return [os.fspath(p) for p in paths]
 
 
 class _SandboxBase:
@@ -314,6 +334,52 @@ class Sandbox(_SandboxBase):
         env with secret values fingerprinted, warnings), as a dict."""
         return self._native.inspect()
 
+    def diff(self, paths: Optional[Sequence[StrPath]] = None) -> builtins.list[Change]:
+        """What the agent changed in a review-mode workspace (``workspace_mode="review"``):
+        every added, modified, deleted and renamed path, sorted; only those at or under
+        ``paths`` (absolute, or relative to the workspace) when given. The host's files are
+        untouched. Raises :class:`InvalidSpecError` on a sandbox of another mode, or when a
+        path holds no change."""
+        return self._native.diff(_paths("paths", paths))
+
+    def diff_text(self, paths: Optional[Sequence[StrPath]] = None, stat: bool = False) -> str:
+        """Those changes as a unified diff, ``git diff`` style; with ``stat``, one
+        ``A/M/D/R path`` line each and a count instead."""
+        return self._native.diff_text(_paths("paths", paths), stat=stat)
+
+    def apply(
+        self,
+        paths: Optional[Sequence[StrPath]] = None,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        allow_exec_vectors: bool = False,
+    ) -> builtins.list[Change]:
+        """Copies the agent's changes (all, or those under ``paths``) onto the host
+        workspace, all or nothing, and returns them (with ``dry_run``: what would be applied;
+        nothing changes). Refused with :class:`SandboxError`, naming the files, when a host
+        file changed since the sandbox was made (unless ``force``) and when a change would
+        make the host run a program, such as a git hook (unless ``allow_exec_vectors``)."""
+        return self._native.apply(
+            _paths("paths", paths),
+            dry_run=dry_run,
+            force=force,
+            allow_exec_vectors=allow_exec_vectors,
+        )
+
+    def discard(self, paths: Optional[Sequence[StrPath]] = None) -> builtins.list[Change]:
+        """Drops the agent's changes (all, or those under ``paths``): the sandbox sees the
+        host's files there again. A running sandbox is restarted for it (its processes are
+        stopped). Returns what was dropped."""
+        return self._native.discard(_paths("paths", paths))
+
+    def guard_check(self, fix: bool = False) -> GuardReport:
+        """The files through which the host would run programs (git hooks and config of
+        repositories made inside, ``.gitattributes`` drivers, ``.envrc``, VS Code tasks and
+        settings) that appeared or changed in the workspace since this sandbox was made; with
+        ``fix``, disables them (hooks renamed ``*.disabled``, keys removed, a backup kept)."""
+        return self._native.guard_check(fix=fix)
+
     def stop(self) -> None:
         """Stops the sandbox (processes are killed after 10 s); :func:`run` starts it again."""
         self._native.stop()
@@ -369,6 +435,8 @@ def run(
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
     git_guard: Optional[bool] = None,
+    workspace_mode: Optional[str] = None,
+    writable: Optional[Sequence[StrPath]] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -400,6 +468,11 @@ def run(
       configuration (``~/.claude/CLAUDE.md``, settings, commands …) read-only.
     - ``git_guard``: the repository's hooks and config read-only inside, so nothing the agent
       writes there runs at your next ``git`` (default True; False turns it off).
+    - ``workspace_mode``: how the workspace is shared: ``"rw"`` (the default), ``"ro"``
+      (read-only; only the ``writable`` subdirectories, e.g. ``["target"]``, can be written)
+      or ``"review"`` (the agent's writes are kept aside; see them with
+      :meth:`Sandbox.diff`, bring them to the host with :meth:`Sandbox.apply`, drop them with
+      :meth:`Sandbox.discard`).
 
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
@@ -430,6 +503,8 @@ def run(
                 allow_presets=allow_presets,
                 add_hosts=add_hosts,
                 git_guard=git_guard,
+                workspace_mode=workspace_mode,
+                writable=writable,
             )
         )
     )
@@ -438,6 +513,14 @@ def run(
 def list() -> builtins.list[Sandbox]:  # noqa: A001 - the API's name
     """Every docksandbox sandbox on the engine, newest first (other containers are not shown)."""
     return [Sandbox(s) for s in _native.list()]
+
+
+def guard_check(workspace: StrPath = ".", fix: bool = False) -> GuardReport:
+    """The files in ``workspace`` through which the host would run programs (see
+    :meth:`Sandbox.guard_check`) that appeared or changed since its oldest sandbox was made
+    (every one, when no sandbox of it is known); with ``fix``, disables them. What
+    ``docksandbox guard check`` runs."""
+    return _native.guard_check(os.fspath(workspace), fix=fix)
 
 
 def get(name_or_id: str) -> Sandbox:

@@ -17,6 +17,7 @@ a task abandons its request. Exceptions are the classes of :mod:`docksandbox`.
 from __future__ import annotations
 
 import builtins
+import os
 from typing import (
     Any,
     AsyncIterator,
@@ -30,10 +31,10 @@ from typing import (
     overload,
 )
 
-from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _request
-from ._native import ExecChunk, ExecResult, SandboxNotFoundError
+from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _paths, _request
+from ._native import Change, ExecChunk, ExecResult, GuardReport, SandboxNotFoundError
 
-__all__ = ["Network", "Sandbox", "get", "list", "run"]
+__all__ = ["Network", "Sandbox", "get", "guard_check", "list", "run"]
 
 
 class Network:
@@ -154,6 +155,43 @@ class Sandbox(_SandboxBase):
         """Everything known about the sandbox, as a dict."""
         return await self._native.inspect_async()
 
+    async def diff(self, paths: Optional[Sequence[StrPath]] = None) -> builtins.list[Change]:
+        """A review-mode sandbox's changes (see :meth:`docksandbox.Sandbox.diff`)."""
+        return await self._native.diff_async(_paths("paths", paths))
+
+    async def diff_text(
+        self, paths: Optional[Sequence[StrPath]] = None, stat: bool = False
+    ) -> str:
+        """Those changes as a unified diff, or with ``stat`` one line each (see
+        :meth:`docksandbox.Sandbox.diff_text`)."""
+        return await self._native.diff_text_async(_paths("paths", paths), stat=stat)
+
+    async def apply(
+        self,
+        paths: Optional[Sequence[StrPath]] = None,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        allow_exec_vectors: bool = False,
+    ) -> builtins.list[Change]:
+        """Copies the changes onto the host workspace, all or nothing (see
+        :meth:`docksandbox.Sandbox.apply`)."""
+        return await self._native.apply_async(
+            _paths("paths", paths),
+            dry_run=dry_run,
+            force=force,
+            allow_exec_vectors=allow_exec_vectors,
+        )
+
+    async def discard(self, paths: Optional[Sequence[StrPath]] = None) -> builtins.list[Change]:
+        """Drops the changes (see :meth:`docksandbox.Sandbox.discard`)."""
+        return await self._native.discard_async(_paths("paths", paths))
+
+    async def guard_check(self, fix: bool = False) -> GuardReport:
+        """The exec vectors new in the workspace since this sandbox was made (see
+        :meth:`docksandbox.Sandbox.guard_check`)."""
+        return await self._native.guard_check_async(fix=fix)
+
     async def stop(self) -> None:
         """Stops the sandbox; :func:`run` starts it again."""
         await self._native.stop_async()
@@ -228,6 +266,8 @@ def run(
     allow_presets: Optional[Sequence[str]] = None,
     add_hosts: Optional[Sequence[str]] = None,
     git_guard: Optional[bool] = None,
+    workspace_mode: Optional[str] = None,
+    writable: Optional[Sequence[StrPath]] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -256,6 +296,8 @@ def run(
             allow_presets=allow_presets,
             add_hosts=add_hosts,
             git_guard=git_guard,
+            workspace_mode=workspace_mode,
+            writable=writable,
         )
     )
 
@@ -263,6 +305,12 @@ def run(
 async def list() -> builtins.list[Sandbox]:  # noqa: A001 - the API's name
     """Every docksandbox sandbox on the engine, newest first."""
     return [Sandbox(s) for s in await _native.list_async()]
+
+
+async def guard_check(workspace: StrPath = ".", fix: bool = False) -> GuardReport:
+    """The exec vectors new in ``workspace`` since its oldest sandbox was made (see
+    :func:`docksandbox.guard_check`)."""
+    return await _native.guard_check_async(os.fspath(workspace), fix=fix)
 
 
 async def get(name_or_id: str) -> Sandbox:
