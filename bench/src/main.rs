@@ -14,6 +14,7 @@ mod floor;
 mod network_rows;
 mod rows;
 mod stats;
+mod workspace_rows;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -290,6 +291,8 @@ async fn main() {
     row!("B8", rows::b8_channel(&mut ctx));
     row!("B9", network_rows::b9_cold_proxy(&mut ctx));
     row!("B10", network_rows::b10_proxy_data(&mut ctx));
+    row!("B11", workspace_rows::b11_review_writes(&mut ctx));
+    row!("B12", workspace_rows::b12_diff_stat(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {

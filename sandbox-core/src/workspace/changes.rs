@@ -130,14 +130,68 @@ fn xattr_get(p: &Path, name: &str) -> Option<Vec<u8>> {
     xattr::get(p, name).ok().flatten()
 }
 
-/// Whether the first 8000 bytes of `p` hold a NUL (git's test for binary).
+/// Whether the first 8000 bytes of `p` hold a NUL (git's test for binary). A short read is
+/// taken for the end of the file (what a regular file on a local file system gives): one
+/// read per small file, which is most of what `diff` costs on a large tree.
 pub(crate) fn is_binary(p: &Path) -> bool {
-    let Ok(f) = std::fs::File::open(p) else {
+    let Ok(mut f) = std::fs::File::open(p) else {
         return false;
     };
-    let mut buf = Vec::with_capacity(8000);
-    let _ = f.take(8000).read_to_end(&mut buf);
-    buf.contains(&0)
+    let mut buf = [0u8; 8000];
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => {
+                n += k;
+                if n < buf.len() {
+                    break;
+                }
+            }
+        }
+    }
+    buf[..n].contains(&0)
+}
+
+/// `f` of each item, in order; spread over the machine's cores when there are many (the
+/// walk's stats and the binary checks open or stat every changed file: the slow part of a
+/// large diff).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("a diff worker panicked"))
+            .collect()
+    })
+}
+
+/// Fills [`Change::binary`]: a file is binary when its new content (in the layer) or, for an
+/// edit, its host content is; a deleted file by its host content.
+fn fill_binary(changes: &mut [Change], workspace: &Path, upper: &Path) {
+    let flags = par_map(changes, |c: &Change| {
+        if c.entry != EntryType::File {
+            return false;
+        }
+        let rel = c.path.strip_prefix(workspace).unwrap_or(&c.path);
+        match c.kind {
+            ChangeKind::Deleted => is_binary(&c.path),
+            ChangeKind::Modified => is_binary(&upper.join(rel)) || is_binary(&c.path),
+            ChangeKind::Added | ChangeKind::Renamed => is_binary(&upper.join(rel)),
+        }
+    });
+    for (c, b) in changes.iter_mut().zip(flags) {
+        c.binary = b;
+    }
 }
 
 /// Whether the files `a` and `b` hold the same bytes.
@@ -184,12 +238,6 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn lower_meta(&self, rel: &Path, lower_parent_dir: bool) -> Option<std::fs::Metadata> {
-        lower_parent_dir
-            .then(|| std::fs::symlink_metadata(self.workspace.join(rel)).ok())
-            .flatten()
-    }
-
     fn push(
         &mut self,
         rel: &Path,
@@ -199,14 +247,6 @@ impl Walk<'_> {
         new: Option<&std::fs::Metadata>,
     ) {
         let abs = self.workspace.join(rel);
-        let binary = match kind {
-            ChangeKind::Deleted => s == Side::File && is_binary(&abs),
-            _ => {
-                s == Side::File
-                    && (is_binary(&self.upper.join(rel))
-                        || (kind == ChangeKind::Modified && is_binary(&abs)))
-            }
-        };
         self.out.push(Change {
             path: abs,
             kind,
@@ -219,7 +259,8 @@ impl Walk<'_> {
                 (ChangeKind::Deleted, _) => old.map_or(0, |m| m.len()),
                 _ => new.map_or(0, |m| m.len()),
             },
-            binary,
+            // Filled for every change at the end (`fill_binary`).
+            binary: false,
         });
     }
 
@@ -269,11 +310,17 @@ impl Walk<'_> {
                 }
             }
         }
-        for n in names {
-            let r = rel.join(&n);
-            let um = std::fs::symlink_metadata(self.upper.join(&r))?;
-            let lm = self.lower_meta(&r, lower_dir);
-            self.entry(&r, &um, lm.as_ref())?;
+        let (upper, workspace) = (self.upper, self.workspace);
+        let metas = par_map(&names, |n| {
+            let r = rel.join(n);
+            let um = std::fs::symlink_metadata(upper.join(&r));
+            let lm = lower_dir
+                .then(|| std::fs::symlink_metadata(workspace.join(&r)).ok())
+                .flatten();
+            (r, um, lm)
+        });
+        for (r, um, lm) in metas {
+            self.entry(&r, &um?, lm.as_ref())?;
         }
         Ok(())
     }
@@ -350,6 +397,7 @@ pub(crate) fn compute(workspace: &Path, upper: &Path, applied: &Baseline) -> Res
         w.dir(Path::new(""), true)?;
     }
     let mut out = pair_renames(w.out, workspace, upper)?;
+    fill_binary(&mut out, workspace, upper);
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
