@@ -132,6 +132,12 @@ fn build(
     if crt_static {
         cmd.env("RUSTFLAGS", "-C target-feature=+crt-static");
     }
+    // C code in the helpers' dependencies (ring, for the proxy's TLS) needs a C compiler for
+    // musl: Debian's musl-tools installs it as `musl-gcc`, not under the triple's name.
+    let cc_var = format!("CC_{}", triple.replace('-', "_"));
+    if triple.ends_with("-musl") && env::var_os(&cc_var).is_none() && on_path("musl-gcc") {
+        cmd.env(&cc_var, "musl-gcc");
+    }
     let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -148,4 +154,17 @@ fn build(
     } else {
         Err(format!("{} is missing after the build", path.display()))
     }
+}
+
+/// Whether `program` is an executable file in a `PATH` directory.
+fn on_path(program: &str) -> bool {
+    env::var_os("PATH").is_some_and(|path| {
+        env::split_paths(&path).any(|d| {
+            let p = d.join(program);
+            p.metadata().is_ok_and(|m| {
+                m.is_file()
+                    && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
+            })
+        })
+    })
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure what the tests need is here: Debian's docker.io (when there is no dockerd),
 # debootstrap and busybox-static (test images), tmux and time (CLI and benchmark tests), iproute2
-# and openssl (the network tests' test internet); then make
+# and openssl (the network tests' test internet), curl, musl-tools (the static egress proxy's
+# TLS code is C, compiled with musl-gcc); then make
 # sure a Docker engine answers: start dockerd in the background (log in /tmp/dockerd.log) and wait
 # until `docker info` answers. Idempotent: installs nothing present, starts nothing running.
 set -euo pipefail
@@ -14,6 +15,8 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)          # the CLI's interactive
 [ -x /usr/bin/time ] || need+=(time)                     # the benchmark's peak-memory row
 command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the network tests' test internet
 command -v openssl >/dev/null 2>&1 || need+=(openssl)    # its TLS server's certificate
+command -v curl >/dev/null 2>&1 || need+=(curl)          # the proxy's interception tests
+command -v musl-gcc >/dev/null 2>&1 || need+=(musl-tools) # the static proxy's TLS (ring's C code)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: ${need[*]} missing; install it as root (apt-get install ${need[*]})" >&2

@@ -28,6 +28,7 @@
 
 pub mod log;
 pub mod policy;
+pub mod secrets;
 
 /// The HTTP proxy's port (CONNECT and absolute-URI requests), the usual Squid port.
 pub const HTTP_PORT: u16 = 3128;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! docksandbox-proxy serve [--policy PATH] [--http ADDR] [--socks ADDR] [--tls-ports LIST]
+//!                         [--secrets FILE] [--ca-out FILE] [--upstream-ca FILE]
 //! docksandbox-proxy policy set [--policy PATH]     (reads the policy JSON on stdin)
 //! docksandbox-proxy policy show [--policy PATH]
 //! docksandbox-proxy --version
@@ -16,11 +17,15 @@ use docksandbox_proxy::{HTTP_PORT, POLICY_PATH, SOCKS_PORT};
 
 const USAGE: &str = "usage:
   docksandbox-proxy serve [--policy PATH] [--http ADDR] [--socks ADDR] [--tls-ports LIST]
+                          [--secrets FILE] [--ca-out FILE] [--upstream-ca FILE]
       HTTP proxy (CONNECT and absolute-URI) on --http (default 0.0.0.0:3128) and SOCKS5 on
       --socks (default 0.0.0.0:1080), enforcing the policy in PATH (default /state/policy.json,
       re-read when it changes; missing or invalid at start: everything is refused).
       --tls-ports: CONNECT ports that must carry a TLS ClientHello naming the CONNECT host
       (comma-separated, default 443).
+      --secrets FILE: secrets (JSON) whose placeholders the proxy replaces, in request headers
+      only, on TLS it terminates for their hosts with a per-sandbox CA; --ca-out FILE: where
+      that CA's certificate is written; --upstream-ca FILE: more CAs trusted for real servers.
   docksandbox-proxy policy set [--policy PATH]    validate the policy JSON on stdin, replace PATH atomically
   docksandbox-proxy policy show [--policy PATH]   print PATH
   docksandbox-proxy --version";
@@ -70,12 +75,26 @@ fn tls_ports(list: &str) -> Result<Vec<u16>, String> {
 fn run(args: &[String]) -> Result<i32, String> {
     match args.first().map(String::as_str) {
         Some("serve") => {
-            let opts = options(&args[1..], &["policy", "http", "socks", "tls-ports"])?;
+            let opts = options(
+                &args[1..],
+                &[
+                    "policy",
+                    "http",
+                    "socks",
+                    "tls-ports",
+                    "secrets",
+                    "ca-out",
+                    "upstream-ca",
+                ],
+            )?;
             let cfg = server::Config {
                 policy: PathBuf::from(last(&opts, "policy").unwrap_or_else(|| POLICY_PATH.into())),
                 http: last(&opts, "http").unwrap_or_else(|| format!("0.0.0.0:{HTTP_PORT}")),
                 socks: last(&opts, "socks").unwrap_or_else(|| format!("0.0.0.0:{SOCKS_PORT}")),
                 tls_ports: tls_ports(&last(&opts, "tls-ports").unwrap_or_else(|| "443".into()))?,
+                secrets: last(&opts, "secrets").map(PathBuf::from),
+                ca_out: last(&opts, "ca-out").map(PathBuf::from),
+                upstream_ca: last(&opts, "upstream-ca").map(PathBuf::from),
             };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 
 use super::http::{empty, refused, text, Body};
+use super::intercept;
 use super::out::Record;
 use super::resolve::{authorise, dial, Route};
 use super::sni::{self, Hello, MAX_HELLO};
@@ -84,9 +85,16 @@ pub async fn handle(ctx: Arc<Ctx>, client: SocketAddr, req: Request<Incoming>) -
             }
         }
     };
+    let intercept = ctx
+        .intercept
+        .clone()
+        .filter(|i| tls && i.secrets.binds(&host));
     tokio::spawn(async move {
         match hyper::upgrade::on(req).await {
-            Ok(upgraded) => tunnel(rec, TokioIo::new(upgraded), host, route, early).await,
+            Ok(upgraded) => match intercept {
+                Some(i) => intercept::intercept(i, rec, TokioIo::new(upgraded), host, route).await,
+                None => tunnel(rec, TokioIo::new(upgraded), host, route, early).await,
+            },
             Err(e) => {
                 let reason = format!(
                     "{}; the client left before the tunnel opened: {e}",

@@ -1,9 +1,11 @@
 //! The proxy server: an HTTP proxy (CONNECT and absolute-URI requests) and a SOCKS5 proxy, both
 //! deciding every connection with the policy in force and printing one log line for it.
 
+mod ca;
 mod connect;
 mod control;
 mod http;
+mod intercept;
 mod out;
 mod resolve;
 mod sni;
@@ -33,6 +35,12 @@ pub struct Config {
     pub socks: String,
     /// CONNECT ports whose first bytes must be a TLS ClientHello naming the CONNECT host.
     pub tls_ports: Vec<u16>,
+    /// The secrets file (`None`: no secrets, nothing is intercepted).
+    pub secrets: Option<PathBuf>,
+    /// Where to write the per-sandbox CA's certificate (PEM) for the sandbox to trust.
+    pub ca_out: Option<PathBuf>,
+    /// Extra CA certificates (PEM) trusted for the real servers behind intercepted hosts.
+    pub upstream_ca: Option<PathBuf>,
 }
 
 /// What every connection handler shares.
@@ -42,11 +50,35 @@ pub struct Ctx {
     pub policy: Arc<Watched>,
     /// See [`Config::tls_ports`].
     pub tls_ports: Vec<u16>,
+    /// Interception for secrets, when the sandbox has any.
+    pub intercept: Option<Arc<intercept::Interceptor>>,
 }
 
 /// Runs the proxy until SIGTERM or SIGINT; returns the process's exit code.
 pub async fn serve(cfg: Config) -> i32 {
     let policy = Arc::new(Watched::load(cfg.policy.clone()));
+    // Fail closed: secrets that cannot be loaded stop the proxy (the sandbox then has no
+    // network), never a proxy that sends placeholders on as if nothing were wrong.
+    let intercept = match &cfg.secrets {
+        None => None,
+        Some(path) => match intercept::Interceptor::load(path, cfg.upstream_ca.as_deref()) {
+            Ok(i) => Some(Arc::new(i)),
+            Err(e) => {
+                eprintln!("docksandbox-proxy: {e}");
+                return 1;
+            }
+        },
+    };
+    if let (Some(i), Some(out)) = (&intercept, &cfg.ca_out) {
+        let tmp = out.with_extension("tmp");
+        if let Err(e) = std::fs::write(&tmp, i.ca_pem()).and_then(|()| std::fs::rename(&tmp, out)) {
+            eprintln!(
+                "docksandbox-proxy: cannot write the CA certificate to {}: {e}",
+                out.display()
+            );
+            return 1;
+        }
+    }
     let http = match TcpListener::bind(&cfg.http).await {
         Ok(l) => l,
         Err(e) => {
@@ -73,6 +105,7 @@ pub async fn serve(cfg: Config) -> i32 {
     let ctx = Arc::new(Ctx {
         policy: policy.clone(),
         tls_ports: cfg.tls_ports,
+        intercept,
     });
     tokio::spawn(control::serve(
         docksandbox_proxy::control_socket(&cfg.policy),

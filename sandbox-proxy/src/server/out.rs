@@ -15,7 +15,7 @@ pub fn line(s: &str) {
 }
 
 /// The log entry of one connection or request, filled in as it goes and printed once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Record {
     start: Instant,
     time: String,
