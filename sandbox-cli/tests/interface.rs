@@ -25,11 +25,16 @@ fn help_texts_are_stable() {
         "completion",
         "template",
         "network",
+        "diff",
+        "apply",
+        "discard",
+        "guard",
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), help(&[cmd]));
     }
     insta::assert_snapshot!("help_template_build", help(&["template", "build"]));
     insta::assert_snapshot!("help_network_log", help(&["network", "log"]));
+    insta::assert_snapshot!("help_guard_check", help(&["guard", "check"]));
 }
 
 #[test]
