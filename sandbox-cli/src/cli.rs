@@ -159,6 +159,18 @@ pub struct RunArgs {
     #[arg(long = "writable", value_name = "DIR")]
     pub writable: Vec<String>,
 
+    /// A secret kept on this host: NAME (value from this host's variable NAME) or NAME=@FILE; the sandbox's NAME holds a placeholder the egress proxy replaces in requests to the secret's hosts only (repeatable)
+    #[arg(long = "secret", value_name = "NAME[=@FILE]")]
+    pub secrets: Vec<String>,
+
+    /// Where a --secret may go: host names or *.domain (repeatable)
+    #[arg(long = "secret-host", value_name = "NAME=HOST[,HOST]")]
+    pub secret_hosts: Vec<String>,
+
+    /// How --secret values reach the sandbox: proxy (a placeholder inside, the value added on the way out) or env (the value in the agent's environment: any process there can read it) [default: proxy]
+    #[arg(long, value_name = "proxy|env")]
+    pub secret_mode: Option<String>,
+
     /// Leave the repository's hooks and config writable inside (the git guard mounts them read-only, so nothing the agent writes there runs at your next `git`)
     #[arg(long)]
     pub no_git_guard: bool,

@@ -52,6 +52,7 @@ pub use channel::CHANNEL_ENV;
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
 pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;
 pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
+pub use egress::proxy::PROXY_UPSTREAM_CA_ENV;
 pub use error::{Error, ErrorKind, FieldChange, Result};
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
@@ -71,6 +72,7 @@ pub use model::network_rule::{
 };
 pub use model::paths::{CA_BUNDLE_TARGET, DOCKER_SOCKET_TARGET};
 pub use model::resources::{parse_memory, Resources};
+pub use model::secret::{secrets_from_flags, Secret, SecretMode, SecretSource};
 pub use model::secrets::is_secret_name;
 pub use model::spec::SandboxSpec;
 pub use model::validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};

@@ -620,6 +620,7 @@ fn any_agent() -> impl Strategy<Value = Agent> {
                 default_template: template,
                 user_config_paths: config,
                 network_hosts: hosts,
+                secret_hosts: Vec::new(),
             }),
     ]
 }

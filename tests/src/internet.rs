@@ -142,15 +142,20 @@ impl Internet {
         }
         let dir = tempfile::tempdir().unwrap();
         let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        // Self-signed but not a CA (a verifying client such as the egress proxy, told to
+        // trust it, accepts it only as an end-entity certificate).
+        let conf = dir.path().join("cert.cnf");
+        std::fs::write(
+            &conf,
+            "[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\nCN=allowed.test\n[ext]\nbasicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:*.test,DNS:api.anthropic.com,DNS:api.openai.com\n",
+        )
+        .unwrap();
         let made = Command::new("openssl")
             .args([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             ])
-            .args(["-subj", "/CN=allowed.test"])
-            .args([
-                "-addext",
-                "subjectAltName=DNS:*.test,DNS:api.anthropic.com,DNS:api.openai.com",
-            ])
+            .arg("-config")
+            .arg(&conf)
             .arg("-keyout")
             .arg(&key)
             .arg("-out")
@@ -271,6 +276,12 @@ impl Internet {
         }
         self.servers.push(child);
         true
+    }
+
+    /// The TLS servers' certificate (self-signed, for `*.test`, `api.anthropic.com` and
+    /// `api.openai.com`): what a proxy that verifies real servers must be told to trust.
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
     }
 
     fn events_file(&self) -> PathBuf {

@@ -3,6 +3,7 @@
 #   tcp <ip>:<port> <peer>            (accepted)
 #   sni <ip>:<port> <name>           (a TLS ClientHello's server name)
 #   http <ip>:<port> <Host header> <path>
+#   hdr <ip>:<port> <header line>   (x-api-key, authorization and x-test* headers: what a secret became)
 #   udp <ip>:<port> <peer> <bytes>
 # HTTP ports answer `hello <port> <host>`; /bytes/N answers N bytes; /git/PATH serves the file
 # PATH of --static (a bare repository prepared for git's "dumb" HTTP protocol). TLS ports do the same after
@@ -51,6 +52,10 @@ def serve_http(conn, where):
         path = parts[1] if len(parts) > 1 else "/"
         host = next((l.split(":", 1)[1].strip() for l in lines[1:] if l.lower().startswith("host:")), "-")
         event(f"http {where} {host} {path}")
+        for l in lines[1:]:
+            n = l.split(":", 1)[0].strip().lower()
+            if n in ("x-api-key", "authorization") or n.startswith("x-test"):
+                event(f"hdr {where} {l}")
         if path.startswith("/git/") and a.static:
             rel = os.path.normpath(path[len("/git/"):].split("?")[0]).lstrip("/")
             full = os.path.join(a.static, rel)

@@ -100,6 +100,11 @@ struct Case {
     #[serde(default)]
     writable: Vec<String>,
     #[serde(default)]
+    secrets: Vec<String>,
+    #[serde(default)]
+    secret_hosts: Vec<String>,
+    secret_mode: Option<String>,
+    #[serde(default)]
     allow_hosts: Vec<String>,
     #[serde(default)]
     deny_hosts: Vec<String>,
@@ -550,6 +555,9 @@ impl Case {
             git_guard: self.git_guard,
             workspace_mode: self.workspace_mode.clone(),
             writable: self.writable.iter().map(|w| fx.text(w)).collect(),
+            secrets: self.secrets.iter().map(|w| fx.text(w)).collect(),
+            secret_hosts: self.secret_hosts.clone(),
+            secret_mode: self.secret_mode.clone(),
             allow_hosts: self.allow_hosts.clone(),
             deny_hosts: self.deny_hosts.clone(),
             network_policy: self.network_policy.clone(),
@@ -634,6 +642,13 @@ impl Case {
         }
         opt(&mut a, "credentials", self.credentials.clone());
         opt(&mut a, "workspace-mode", self.workspace_mode.clone());
+        for w in &self.secrets {
+            a.push(format!("--secret={}", fx.text(w)).into());
+        }
+        for w in &self.secret_hosts {
+            a.push(format!("--secret-host={w}").into());
+        }
+        opt(&mut a, "secret-mode", self.secret_mode.clone());
         for w in &self.writable {
             a.push(format!("--writable={}", fx.text(w)).into());
         }

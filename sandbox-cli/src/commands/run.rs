@@ -36,6 +36,9 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         git_guard: a.no_git_guard.then_some(false),
         workspace_mode: a.workspace_mode.clone(),
         writable: a.writable.clone(),
+        secrets: a.secrets.clone(),
+        secret_hosts: a.secret_hosts.clone(),
+        secret_mode: a.secret_mode.clone(),
         ..Default::default()
     })
 }

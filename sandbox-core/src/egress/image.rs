@@ -67,11 +67,15 @@ fn rootfs() -> Result<Bytes> {
     file.set_size(BINARY.len() as u64);
     file.set_mtime(0);
     let io = |e: std::io::Error| Error::Client(format!("cannot archive the proxy program: {e}"));
-    for d in ["etc/", "state/"] {
+    for d in ["etc/", "state/", "ca/"] {
         let mut h = dir.clone();
         if d == "etc/" {
             h.set_uid(0);
             h.set_gid(0);
+            h.set_mode(0o755);
+        }
+        if d == "ca/" {
+            // The CA certificate's directory: readable in the sandbox it is mounted into.
             h.set_mode(0o755);
         }
         b.append_data(&mut h, d, std::io::empty()).map_err(io)?;

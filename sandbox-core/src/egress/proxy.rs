@@ -10,7 +10,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use docksandbox_proxy::policy::Policy;
+use docksandbox_proxy::secrets::{Secret as ProxySecret, SecretsFile, SECRETS_PATH};
 use docksandbox_proxy::{HTTP_PORT, POLICY_PATH, READY_MARKER, SOCKS_PORT};
+
+use crate::model::paths::SECRETS_CA_FILE;
+use crate::model::secret::SecretMode;
 
 use crate::backend::{
     Backend, ContainerConfig, Created, MountKind, MountRequest, NetworkRequest, SandboxStatus,
@@ -51,6 +55,29 @@ pub(crate) fn state_volume(sandbox: &str) -> String {
     format!("{sandbox}-proxy-state")
 }
 
+/// The volume the proxy writes its per-sandbox CA certificate into, mounted read-only into
+/// the sandbox at [`SECRETS_CA_DIR`] (only sandboxes with secrets have it).
+pub(crate) fn ca_volume(sandbox: &str) -> String {
+    format!("{sandbox}-proxy-ca")
+}
+
+/// Where the proxy's CA volume is in the proxy.
+const PROXY_CA_DIR: &str = "/ca";
+
+/// A test-only setting: a PEM file of CAs the proxy trusts for real servers besides the
+/// Mozilla roots (the test internet's certificate). Never needed in use.
+pub const PROXY_UPSTREAM_CA_ENV: &str = "DOCKSANDBOX_PROXY_UPSTREAM_CA";
+
+/// Where the proxy reads the extra upstream CAs in its state volume.
+const UPSTREAM_CA_PATH: &str = "/state/upstream-ca.pem";
+
+/// Whether `spec` has secrets the proxy adds.
+pub(crate) fn has_proxy_secrets(spec: &SandboxSpec) -> bool {
+    spec.secrets
+        .iter()
+        .any(|s| s.effective_mode() == SecretMode::Proxy)
+}
+
 /// The environment of every process in a `proxy` sandbox: both spellings of the proxy
 /// variables (curl reads only lower case), Node's opt-in, and loopback left direct.
 pub(crate) fn sandbox_env() -> Vec<(String, String)> {
@@ -84,21 +111,45 @@ fn labels(spec: &SandboxSpec, key: &str, sandbox: &str) -> HashMap<String, Strin
     l
 }
 
-fn config(labels: HashMap<String, String>, sandbox: &str, image: String) -> ContainerConfig {
+fn config(
+    labels: HashMap<String, String>,
+    sandbox: &str,
+    image: String,
+    secrets: bool,
+) -> ContainerConfig {
+    let mut entrypoint = vec![PROGRAM.to_string(), "serve".into()];
+    let mut mounts = vec![MountRequest {
+        kind: MountKind::Volume,
+        source: state_volume(sandbox),
+        target: "/state".into(),
+        read_only: false,
+    }];
+    if secrets {
+        entrypoint.extend([
+            "--secrets".into(),
+            SECRETS_PATH.into(),
+            "--ca-out".into(),
+            format!("{PROXY_CA_DIR}/{SECRETS_CA_FILE}"),
+        ]);
+        if std::env::var_os(PROXY_UPSTREAM_CA_ENV).is_some() {
+            entrypoint.extend(["--upstream-ca".into(), UPSTREAM_CA_PATH.into()]);
+        }
+        mounts.push(MountRequest {
+            kind: MountKind::Volume,
+            source: ca_volume(sandbox),
+            target: PROXY_CA_DIR.into(),
+            read_only: false,
+        });
+    }
     ContainerConfig {
         name: proxy_name(sandbox),
         image,
         labels,
         env: Vec::new(),
-        entrypoint: vec![PROGRAM.into(), "serve".into()],
+        entrypoint,
         user: format!("{PROXY_USER}:{PROXY_USER}"),
         working_dir: "/".into(),
-        mounts: vec![MountRequest {
-            kind: MountKind::Volume,
-            source: state_volume(sandbox),
-            target: "/state".into(),
-            read_only: false,
-        }],
+        mounts,
         security: SecuritySettings {
             cap_drop: vec!["ALL".into()],
             init: false,
@@ -171,6 +222,12 @@ pub(crate) async fn ensure_starting(engine: &Engine, spec: &SandboxSpec) -> Resu
     backend
         .ensure_volume(&state_volume(sandbox), &labels(spec, key, sandbox))
         .await?;
+    let secrets = has_proxy_secrets(spec);
+    if secrets {
+        backend
+            .ensure_volume(&ca_volume(sandbox), &labels(spec, key, sandbox))
+            .await?;
+    }
     let name = proxy_name(sandbox);
     let network = network_name(sandbox);
     let mut waited = 0u32;
@@ -219,7 +276,12 @@ pub(crate) async fn ensure_starting(engine: &Engine, spec: &SandboxSpec) -> Resu
         }
         // The engine lets one `run` create the proxy; that one makes the network too.
         match backend
-            .create(&config(labels(spec, key, sandbox), sandbox, image.clone()))
+            .create(&config(
+                labels(spec, key, sandbox),
+                sandbox,
+                image.clone(),
+                secrets,
+            ))
             .await?
         {
             Created::New(id) => {
@@ -235,6 +297,9 @@ pub(crate) async fn ensure_starting(engine: &Engine, spec: &SandboxSpec) -> Resu
                     if backend.download(&id, POLICY_PATH).await.is_err() {
                         let policy = initial_policy(backend, spec).await?;
                         write_initial_policy(backend, &id, &policy).await?;
+                    }
+                    if secrets {
+                        write_secrets(backend, &id, spec).await?;
                     }
                     backend
                         .connect_network(&id, &network, &[PROXY_ALIAS.to_string()])
@@ -302,6 +367,44 @@ async fn write_initial_policy(backend: &dyn Backend, id: &str, policy: &Policy) 
     backend.upload(id, dir, tar).await
 }
 
+/// Puts the secrets' values (read from the host now) and, for tests, the extra upstream CAs
+/// into a created proxy's state volume, readable by the proxy's user only.
+async fn write_secrets(backend: &dyn Backend, id: &str, spec: &SandboxSpec) -> Result<()> {
+    let mut file = SecretsFile::default();
+    for (i, s) in spec.secrets.iter().enumerate() {
+        if s.effective_mode() != SecretMode::Proxy {
+            continue;
+        }
+        let placeholder = s
+            .placeholder
+            .clone()
+            .ok_or_else(|| Error::Client(format!("secret {} has no placeholder", s.name)))?;
+        file.secrets.push(ProxySecret {
+            name: s.name.clone(),
+            placeholder,
+            value: s.value(i)?,
+            hosts: s.hosts.clone(),
+        });
+    }
+    let json = serde_json::to_vec(&file)
+        .map_err(|e| Error::Client(format!("cannot serialize the secrets: {e}")))?;
+    let (dir, name) = SECRETS_PATH.rsplit_once('/').unwrap_or(("/", SECRETS_PATH));
+    let tar = crate::archive::single_file_tar(name, json.into(), 0o600, PROXY_USER, PROXY_USER)?;
+    backend.upload(id, dir, tar).await?;
+    if let Some(ca) = std::env::var_os(PROXY_UPSTREAM_CA_ENV) {
+        let pem = std::fs::read(&ca).map_err(|e| Error::File {
+            path: std::path::PathBuf::from(&ca).display().to_string(),
+            reason: format!("{PROXY_UPSTREAM_CA_ENV}: {e}"),
+        })?;
+        let (dir, name) = UPSTREAM_CA_PATH
+            .rsplit_once('/')
+            .unwrap_or(("/", UPSTREAM_CA_PATH));
+        let tar = crate::archive::single_file_tar(name, pem.into(), 0o600, PROXY_USER, PROXY_USER)?;
+        backend.upload(id, dir, tar).await?;
+    }
+    Ok(())
+}
+
 /// Stops the proxy of `sandbox` (the next `run` starts it again).
 pub(crate) async fn stop(backend: &dyn Backend, sandbox: &str) -> Result<()> {
     match backend
@@ -322,6 +425,7 @@ pub(crate) async fn remove(backend: &dyn Backend, sandbox: &str) -> Result<()> {
     };
     gone(backend.remove(&proxy_name(sandbox), true).await)?;
     gone(backend.remove_network(&network_name(sandbox)).await)?;
+    gone(backend.remove_volume(&ca_volume(sandbox)).await)?;
     gone(backend.remove_volume(&state_volume(sandbox)).await)
 }
 

@@ -12,6 +12,7 @@ use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
+use crate::model::secret::Secret;
 use crate::model::spec::SandboxSpec;
 use crate::model::workspace_mode::WorkspaceMode;
 use crate::sandbox::Sandbox;
@@ -60,6 +61,7 @@ pub struct SandboxBuilder {
     git_guard: Option<bool>,
     workspace_mode: Option<WorkspaceMode>,
     writable: Vec<PathBuf>,
+    secrets: Vec<Secret>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -170,6 +172,24 @@ impl SandboxBuilder {
         self.workspace_mode = Some(mode);
         self
     }
+    /// A secret: its value stays on the host; the sandbox holds a placeholder that the egress
+    /// proxy replaces, in request headers to the secret's hosts only (see [`Secret`]).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> docksandbox::Result<()> {
+    /// use docksandbox::{Sandbox, Secret, Shell};
+    /// let sb = Sandbox::builder()
+    ///     .workspace(std::env::current_dir()?)
+    ///     .agent(Shell)
+    ///     .secret(Secret::from_env("GITHUB_TOKEN").host("api.github.com"))
+    ///     .run()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn secret(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
     /// A subdirectory of a read-only workspace that stays writable (`target`, `build/out`).
     pub fn writable(mut self, dir: impl Into<PathBuf>) -> Self {
         self.writable.push(dir.into());
@@ -233,6 +253,7 @@ impl SandboxBuilder {
             git_guard: self.git_guard,
             workspace_mode: self.workspace_mode,
             writable: self.writable.clone(),
+            secrets: self.secrets.clone(),
         }
         .validate()
     }

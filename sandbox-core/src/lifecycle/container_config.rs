@@ -15,6 +15,7 @@ use crate::model::naming::{credentials_volume, review_volume};
 use crate::model::network::NetworkMode;
 use crate::model::paths::{
     home_for, CA_BUNDLE_TARGET, CREDENTIALS_DIR, DOCKER_SOCKET_TARGET, HOST_CONFIG_DIR,
+    SECRETS_CA_DIR, SECRETS_CA_FILE, TRUST_DIR,
 };
 use crate::model::resources::Resources;
 use crate::model::spec::SandboxSpec;
@@ -122,6 +123,36 @@ pub(crate) fn container_config(
                 .filter(|(k, _)| !spec.env.contains_key(k))
                 .map(|(k, v)| format!("{k}={v}")),
         );
+    }
+    if proxy::has_proxy_secrets(spec) {
+        // The sandbox holds placeholders; the proxy's CA (for the secrets' hosts only) is
+        // trusted through the bundles the setup makes (see `entrypoint.rs`).
+        for sec in &spec.secrets {
+            if let Some(p) = &sec.placeholder {
+                env.push(format!("{}={p}", sec.name));
+            }
+        }
+        mounts.push(MountRequest {
+            kind: MountKind::Volume,
+            source: proxy::ca_volume(&name),
+            target: SECRETS_CA_DIR.into(),
+            read_only: true,
+        });
+        env.push(format!(
+            "DOCKSANDBOX_SECRETS_CA={SECRETS_CA_DIR}/{SECRETS_CA_FILE}"
+        ));
+        for var in ca_bundle::CA_ENV_VARS {
+            if spec.env.contains_key(var) {
+                continue;
+            }
+            env.retain(|e| !e.starts_with(&format!("{var}=")));
+            let file = if var == "NODE_EXTRA_CA_CERTS" {
+                "extra.pem"
+            } else {
+                "all.pem"
+            };
+            env.push(format!("{var}={TRUST_DIR}/{file}"));
+        }
     }
     let (network, dns) = match spec.network.unwrap_or(NetworkMode::Proxy) {
         NetworkMode::Proxy => {

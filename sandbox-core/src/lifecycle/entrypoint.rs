@@ -57,6 +57,30 @@ printf '%s\n' "$CFG" | while IFS= read -r p; do
     case "$(readlink "$dst")" in "$HC"/*) rm -f "$dst" ;; esac
   fi
 done
+# With secrets: the egress proxy writes its CA when it starts (at most a few seconds from now);
+# it is added to the system's roots and to the bundles the TLS variables point at.
+if [ -n "${DOCKSANDBOX_SECRETS_CA:-}" ]; then
+  i=0
+  while [ ! -s "$DOCKSANDBOX_SECRETS_CA" ] && [ $i -lt 600 ]; do
+    sleep 0.1 2>/dev/null || sleep 1; i=$((i+1))
+  done
+  if [ ! -s "$DOCKSANDBOX_SECRETS_CA" ]; then
+    echo "docksandbox: the egress proxy's CA ($DOCKSANDBOX_SECRETS_CA) did not appear" >&2
+    exit 1
+  fi
+  T=/etc/docksandbox/trust; mkdir -p "$T"
+  SYS=""
+  for f in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem; do
+    [ -f "$f" ] && { SYS=$f; break; }
+  done
+  XB=/etc/docksandbox/ca-bundle.crt
+  { [ -s "$XB" ] && cat "$XB"; cat "$DOCKSANDBOX_SECRETS_CA"; } > "$T/extra.pem"
+  { [ -n "$SYS" ] && cat "$SYS"; cat "$T/extra.pem"; } > "$T/all.pem"
+  if [ -n "$SYS" ] && ! grep -q docksandbox-secrets-ca "$SYS" 2>/dev/null; then
+    { echo '# docksandbox-secrets-ca'; cat "$DOCKSANDBOX_SECRETS_CA"; } >> "$SYS" 2>/dev/null
+  fi
+  chmod 644 "$T/extra.pem" "$T/all.pem"
+fi
 echo docksandbox-ready
 exec sleep infinity
 "#;
@@ -90,6 +114,13 @@ pub(crate) fn entrypoint(
 mod tests {
     use super::SCRIPT;
     use crate::sandbox::ready::READY_MARKER;
+
+    #[test]
+    fn the_script_uses_the_paths_spelled_in_paths_rs() {
+        use crate::model::paths::{CA_BUNDLE_TARGET, TRUST_DIR};
+        assert!(SCRIPT.contains(&format!("T={TRUST_DIR};")));
+        assert!(SCRIPT.contains(&format!("XB={CA_BUNDLE_TARGET}\n")));
+    }
 
     #[test]
     fn the_script_prints_the_marker_the_waiter_looks_for() {

@@ -93,6 +93,12 @@ pub struct RunRequest {
     pub workspace_mode: Option<String>,
     /// Subdirectories of a read-only workspace that stay writable (`--writable`).
     pub writable: Vec<String>,
+    /// `--secret NAME` (value from the host variable NAME) or `NAME=@FILE`.
+    pub secrets: Vec<String>,
+    /// `--secret-host NAME=HOST[,HOST]`: where each secret may go.
+    pub secret_hosts: Vec<String>,
+    /// `--secret-mode proxy|env` for every `--secret` (default proxy).
+    pub secret_mode: Option<String>,
 }
 
 impl RunRequest {
@@ -184,6 +190,13 @@ impl RunRequest {
         }
         for w in &self.writable {
             b = b.writable(w);
+        }
+        for sec in crate::model::secret::secrets_from_flags(
+            &self.secrets,
+            &self.secret_hosts,
+            self.secret_mode.as_deref(),
+        )? {
+            b = b.secret(sec);
         }
         if let Some(s) = self.share_agent_config {
             b = b.share_agent_config(s);

@@ -42,6 +42,36 @@ pub struct Agent {
     /// allows: `HOST` or `HOST:PORT` rules.
     #[serde(default)]
     pub network_hosts: Vec<String>,
+    /// The agent's API keys and the hosts each may go to: with a `proxy` network, a key set
+    /// on the host becomes a [`crate::Secret`] (the sandbox holds a placeholder).
+    #[serde(default)]
+    pub secret_hosts: Vec<(String, Vec<String>)>,
+}
+
+/// The built-in agents' API keys and their API hosts (data, not code).
+fn builtin_secret_hosts(agent: &str) -> Vec<(String, Vec<String>)> {
+    let table: &[(&str, &[&str], &[&str])] = &[
+        ("claude", &["ANTHROPIC_API_KEY"], &["api.anthropic.com"]),
+        ("codex", &["OPENAI_API_KEY"], &["api.openai.com"]),
+        (
+            "gemini",
+            &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+            &["generativelanguage.googleapis.com"],
+        ),
+        (
+            "copilot",
+            &["GH_TOKEN", "GITHUB_TOKEN"],
+            &["api.github.com", "github.com", "*.githubcopilot.com"],
+        ),
+    ];
+    table
+        .iter()
+        .filter(|(a, _, _)| *a == agent)
+        .flat_map(|(_, keys, hosts)| {
+            keys.iter()
+                .map(|k| (k.to_string(), hosts.iter().map(|h| h.to_string()).collect()))
+        })
+        .collect()
 }
 
 /// The template every built-in agent falls back to until its own template exists.
@@ -59,6 +89,7 @@ impl Agent {
             default_template: BASE_TEMPLATE.to_string(),
             user_config_paths: Vec::new(),
             network_hosts: Vec::new(),
+            secret_hosts: Vec::new(),
         }
     }
 
@@ -243,6 +274,7 @@ macro_rules! builtin_agent {
                     default_template: $template,
                     user_config_paths: vec![$($cfg.to_string()),*],
                     network_hosts: vec![$($host.to_string()),*],
+                    secret_hosts: builtin_secret_hosts($name),
                 }
             }
         }

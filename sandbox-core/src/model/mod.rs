@@ -15,6 +15,7 @@ pub(crate) mod network_rule;
 pub(crate) mod paths;
 pub(crate) mod registries;
 pub(crate) mod resources;
+pub(crate) mod secret;
 pub(crate) mod secrets;
 pub(crate) mod shell_words;
 pub(crate) mod spec;

@@ -148,6 +148,17 @@ impl NetworkPolicy {
 
     /// The policy the proxy enforces: these rules, the presets expanded for `agent`, and
     /// `refused` (the host's own addresses and the engine's gateways) closed on top.
+    /// Why this policy refuses `host` (a name or `*.domain`, checked on port 443 with a name
+    /// under the domain), `None` when it may be reached.
+    pub(crate) fn refuses_name(&self, agent: &Agent, host: &str) -> Option<String> {
+        let policy = self.enforced(agent, Vec::new()).ok()?;
+        let name = match host.strip_prefix("*.") {
+            Some(domain) => format!("docksandbox-check.{domain}"),
+            None => host.to_string(),
+        };
+        policy.decide_name(&name, 443).map(|v| v.rule)
+    }
+
     pub(crate) fn enforced(&self, agent: &Agent, refused: Vec<ipnet::IpNet>) -> Result<Policy> {
         let mut allow = self.allow.clone();
         for (_, rules) in self.expand_presets(agent)? {

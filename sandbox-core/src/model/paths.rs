@@ -18,6 +18,17 @@ pub(crate) const HOST_CONFIG_DIR: &str = "/mnt/docksandbox/host-config";
 /// Where a CA bundle appears in a template build and in a sandbox.
 pub const CA_BUNDLE_TARGET: &str = "/etc/docksandbox/ca-bundle.crt";
 
+/// Where a sandbox with secrets sees its egress proxy's CA (a read-only volume the proxy
+/// writes [`SECRETS_CA_FILE`] into when it starts).
+pub(crate) const SECRETS_CA_DIR: &str = "/etc/docksandbox/secrets-ca";
+
+/// The CA certificate's file name in [`SECRETS_CA_DIR`].
+pub(crate) const SECRETS_CA_FILE: &str = "ca.pem";
+
+/// Where the setup puts the bundles with that CA: `all.pem` (the system's roots, the
+/// `--ca-bundle`, the proxy's CA) and `extra.pem` (the last two, for `NODE_EXTRA_CA_CERTS`).
+pub(crate) const TRUST_DIR: &str = "/etc/docksandbox/trust";
+
 /// The engine's default socket on a host, and where the engine's socket appears inside a
 /// sandbox that asked for it.
 pub const DOCKER_SOCKET_TARGET: &str = "/var/run/docker.sock";

@@ -12,6 +12,7 @@ use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
 use crate::model::resources::Resources;
+use crate::model::secret::{Secret, SecretMode};
 use crate::model::validate;
 use crate::model::workspace_mode::{writable_dir, WorkspaceMode};
 
@@ -86,6 +87,12 @@ pub struct SandboxSpec {
     /// (absolute after validation; made, owned by the workspace's owner, when missing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub writable: Vec<PathBuf>,
+    /// Secrets: values kept on the host. In [`SecretMode::Proxy`] (the default) the sandbox
+    /// holds a placeholder in the variable and the egress proxy puts the value into request
+    /// headers to the secret's hosts only. With a `proxy` network the agent's own API keys
+    /// ([`Agent::secret_hosts`]) are added on create when set on the host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
 }
 
 impl SandboxSpec {
@@ -109,6 +116,7 @@ impl SandboxSpec {
             git_guard: None,
             workspace_mode: None,
             writable: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -171,6 +179,46 @@ impl SandboxSpec {
         if let Some(p) = &self.ca_bundle {
             self.ca_bundle = Some(crate::model::ca_bundle::validate(p)?);
         }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, sec) in self.secrets.iter_mut().enumerate() {
+            sec.validate(i)?;
+            if !names.insert(sec.name.clone()) {
+                return Err(Error::invalid(
+                    format!("secrets[{i}]"),
+                    format!("{} is given twice", sec.name),
+                ));
+            }
+            if self.env.contains_key(&sec.name) {
+                return Err(Error::invalid(
+                    format!("secrets[{i}]"),
+                    format!(
+                        "{} is also set with --env: a secret's variable is its own",
+                        sec.name
+                    ),
+                ));
+            }
+            if sec.effective_mode() == SecretMode::Proxy {
+                if let Some(mode @ (NetworkMode::Bridge | NetworkMode::None)) = self.network {
+                    return Err(Error::invalid(
+                        format!("secrets[{i}]"),
+                        format!("{} is added by the egress proxy, which needs --network proxy, not {mode}; or pass --secret-mode env", sec.name),
+                    ));
+                }
+                if let Some(p) = &self.network_policy {
+                    for h in &sec.hosts {
+                        if let Some(why) = p.refuses_name(&self.agent, h) {
+                            return Err(Error::invalid(
+                                format!("secrets[{i}]"),
+                                format!(
+                                    "{} may go to {h}, which the network policy refuses ({why})",
+                                    sec.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         Ok(self)
     }
 
@@ -192,6 +240,23 @@ impl SandboxSpec {
         s.share_agent_config.get_or_insert(false);
         s.git_guard.get_or_insert(true);
         s.workspace_mode.get_or_insert(WorkspaceMode::ReadWrite);
+        if network == NetworkMode::Proxy {
+            // The agent's API keys set on the host: kept out of the sandbox too.
+            for (var, hosts) in &self.agent.secret_hosts {
+                let set = std::env::var(var).is_ok_and(|v| !v.is_empty());
+                if set && !s.secrets.iter().any(|x| &x.name == var) && !s.env.contains_key(var) {
+                    let mut sec = Secret::from_env(var.clone());
+                    sec.hosts = hosts.clone();
+                    s.secrets.push(sec);
+                }
+            }
+        }
+        let sandbox = s.name.clone().unwrap_or_default();
+        for sec in &mut s.secrets {
+            if sec.effective_mode() == SecretMode::Proxy && sec.placeholder.is_none() {
+                sec.placeholder = Some(Secret::new_placeholder(&sec.name, &sandbox));
+            }
+        }
         s
     }
 

@@ -120,6 +120,44 @@ pub(crate) fn reconcile(
             show(&requested.writable),
         );
     }
+    if !requested.secrets.is_empty() {
+        // Compared without the placeholders (made on create) and without the agent's own
+        // keys added on create: what was asked for must be there, as asked.
+        let words = |v: &[crate::model::secret::Secret]| {
+            let mut w: Vec<String> = v
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} from {} to [{}] by {}",
+                        s.name,
+                        match &s.source {
+                            crate::model::secret::SecretSource::Env(e) => format!("${e}"),
+                            crate::model::secret::SecretSource::File(f) => f.display().to_string(),
+                        },
+                        s.hosts.join(","),
+                        match s.effective_mode() {
+                            crate::model::secret::SecretMode::Proxy => "proxy",
+                            crate::model::secret::SecretMode::Env => "env",
+                        }
+                    )
+                })
+                .collect();
+            w.sort();
+            w
+        };
+        let asked = words(&requested.secrets);
+        let have: Vec<String> = words(&stored.secrets)
+            .into_iter()
+            .filter(|w| {
+                asked.contains(w)
+                    || requested
+                        .secrets
+                        .iter()
+                        .any(|s| w.starts_with(&format!("{} ", s.name)))
+            })
+            .collect();
+        diff("secrets", have.join("; "), asked.join("; "));
+    }
     if let Some(v) = requested.share_agent_config {
         diff(
             "share_agent_config",

@@ -3,6 +3,7 @@
 
 use crate::backend::ExecProcess;
 use crate::error::{Error, Result};
+use crate::model::secret::SecretMode;
 use crate::model::validate;
 use crate::sandbox::exec_options::ExecOptions;
 use crate::sandbox::exec_output::ExecOutput;
@@ -56,10 +57,28 @@ impl Sandbox {
     }
 
     fn agent_options(&self, mut opts: ExecOptions) -> ExecOptions {
-        for key in &self.inner.spec.agent.api_key_env {
+        let spec = &self.inner.spec;
+        // A key the proxy adds stays out: the sandbox's variable holds its placeholder.
+        let proxied = |k: &str| {
+            spec.secrets
+                .iter()
+                .any(|s| s.name == k && s.effective_mode() == SecretMode::Proxy)
+        };
+        for key in &spec.agent.api_key_env {
+            if proxied(key) {
+                continue;
+            }
             if let Ok(v) = std::env::var(key) {
                 if !v.is_empty() && !opts.env.contains_key(key) {
                     opts.env.insert(key.clone(), v);
+                }
+            }
+        }
+        // `--secret-mode env`: the value itself, in the agent's process only.
+        for (i, s) in spec.secrets.iter().enumerate() {
+            if s.effective_mode() == SecretMode::Env && !opts.env.contains_key(&s.name) {
+                if let Ok(v) = s.value(i) {
+                    opts.env.insert(s.name.clone(), v);
                 }
             }
         }

@@ -79,6 +79,22 @@ impl Rule {
         }
     }
 
+    /// Whether the rule names host names only, without a port: `example.com` or
+    /// `*.example.com` (what a secret's hosts may be: names a certificate can prove).
+    ///
+    /// ```
+    /// use docksandbox_proxy::policy::Rule;
+    /// assert!("*.example.com".parse::<Rule>().unwrap().is_name());
+    /// assert!(!"example.com:443".parse::<Rule>().unwrap().is_name());
+    /// assert!(!"10.0.0.1".parse::<Rule>().unwrap().is_name());
+    /// ```
+    pub fn is_name(&self) -> bool {
+        matches!(
+            &self.0,
+            Target::Host { port: None, .. } | Target::Wildcard { port: None, .. }
+        )
+    }
+
     /// Whether the rule names one host or one address together with a port
     /// (`example.com:5432`, `10.1.2.3:5432`): only such a rule reaches always-refused and
     /// private addresses.

@@ -155,6 +155,23 @@ async fn forward(ctx: Arc<Ctx>, client: SocketAddr, req: Request<Incoming>) -> R
             return refused(&label, &v.rule, &v.reason);
         }
     };
+    if let Some(it) = &ctx.intercept {
+        // Plain HTTP is never given a secret (it would cross the network in the clear): a
+        // placeholder here stays one, and the log says where it went.
+        for (name, value) in req.headers() {
+            let mut found = it.secrets.rewrite(value.as_bytes(), "");
+            found.sent_elsewhere.append(&mut found.added);
+            for s in found.sent_elsewhere {
+                rec.emit(
+                    true,
+                    &format!("secret-sent-elsewhere {s}"),
+                    &format!("the placeholder of {s} was sent to {host} over plain HTTP in header {name}; it stayed a placeholder (secrets are only added over TLS to their hosts)"),
+                    0,
+                    0,
+                );
+            }
+        }
+    }
     let (rule, reason) = (route.verdict.rule.clone(), route.verdict.reason.clone());
     let fail = |rec: &Record, what: String| {
         rec.emit(true, &rule, &format!("{reason}; {what}"), 0, 0);

@@ -1,0 +1,219 @@
+//! Secrets kept out of the sandbox, against the real engine and the test internet: the
+//! sandbox holds a placeholder; the egress proxy adds the value in request headers to the
+//! secret's host only. The test internet's TLS server is the witness (it logs the headers it
+//! receives); the value is then searched for everywhere the sandbox and the engine can show.
+
+use docksandbox::{Error, NetworkMode, NetworkPolicy, Sandbox, Secret, SecretMode};
+use docksandbox_tests::internet::{Internet, PUBLIC};
+use docksandbox_tests::{docker, env_or_skip, DEBIAN};
+use futures_util::StreamExt;
+
+const VAR: &str = "DS_TEST_SECRET_KEY";
+
+fn policy() -> NetworkPolicy {
+    let mut p = NetworkPolicy::default();
+    for name in ["api.anthropic.com", "allowed.test"] {
+        p.hosts.insert(name.into(), vec![PUBLIC.into()]);
+    }
+    p
+}
+
+async fn sh(sb: &Sandbox, script: &str) -> String {
+    let out = sb.exec(["bash", "-c", script]).await.unwrap();
+    format!("{}{}", out.stdout_str(), out.stderr_str())
+        .trim()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_value_reaches_its_host_and_nothing_inside_holds_it() {
+    let env = env_or_skip!();
+    let net = Internet::start();
+    let value = format!("sk-test-REAL-{}", env.run_id);
+    // The test-only setting: the proxy trusts the test internet's certificate for real servers.
+    std::env::set_var(docksandbox::PROXY_UPSTREAM_CA_ENV, net.cert_path());
+    std::env::set_var(VAR, &value);
+    let ws = env.workspace("secrets");
+    let sb = env
+        .builder(&ws)
+        .template(DEBIAN)
+        .network_policy(policy())
+        .secret(Secret::from_env(VAR).host("api.anthropic.com"))
+        .run()
+        .await
+        .unwrap();
+
+    // Inside: a placeholder.
+    let ph = sh(&sb, &format!("printf %s \"${VAR}\"")).await;
+    assert!(
+        ph.starts_with(&format!("docksandbox-secret:{VAR}:")),
+        "{ph}"
+    );
+    assert!(!ph.contains(&value));
+
+    // curl, Python and Node from inside, verifying TLS with the trust docksandbox set up: the
+    // server receives the value.
+    let curl = sh(
+        &sb,
+        &format!("curl -s -m 20 -o /tmp/body -w '%{{http_code}}' -H \"x-api-key: ${VAR}\" -H \"Authorization: Bearer ${VAR}\" https://api.anthropic.com/v1/messages"),
+    )
+    .await;
+    assert_eq!(curl, "200", "{}", sh(&sb, "cat /tmp/body").await);
+    let py = sh(
+        &sb,
+        &format!("python3 -c \"import os,urllib.request as u; r=u.Request('https://api.anthropic.com/py', headers={{'x-test-py': os.environ['{VAR}']}}); print(u.urlopen(r, timeout=20).status)\""),
+    )
+    .await;
+    assert_eq!(py, "200");
+    let node = sh(
+        &sb,
+        &format!("node -e \"fetch('https://api.anthropic.com/node', {{headers: {{'x-test-node': process.env.{VAR}}}}}).then(r => console.log(r.status), e => console.log(String(e.cause || e)))\" 2>/dev/null"),
+    )
+    .await;
+    assert_eq!(node, "200");
+    let at = format!("hdr {PUBLIC}:443");
+    for header in [
+        format!("x-api-key: {value}"),
+        format!("Authorization: Bearer {value}"),
+        format!("x-test-py: {value}"),
+        format!("x-test-node: {value}"),
+    ] {
+        let want = format!("{at} {header}");
+        assert!(
+            net.events().iter().any(|e| e.eq_ignore_ascii_case(&want)),
+            "the server did not receive `{header}`: {:?}",
+            net.events()
+        );
+    }
+
+    // Another (allowed) host gets the placeholder, over TLS (a plain tunnel: the client sees
+    // the server's own certificate) and over plain HTTP (logged).
+    let issuer = sh(
+        &sb,
+        &format!("curl -sv -k -m 20 -o /dev/null -H \"x-test-other: ${VAR}\" https://allowed.test/ 2>&1 | grep 'issuer:'"),
+    )
+    .await;
+    assert!(issuer.contains("CN=allowed.test"), "{issuer}");
+    let issuer = sh(
+        &sb,
+        "curl -sv -m 20 -o /dev/null https://api.anthropic.com/ 2>&1 | grep 'issuer:'",
+    )
+    .await;
+    assert!(
+        issuer.contains("docksandbox per-sandbox secrets CA"),
+        "{issuer}"
+    );
+    assert_eq!(
+        sh(
+            &sb,
+            &format!("curl -s -m 20 -o /dev/null -w '%{{http_code}}' -H \"x-test-plain: ${VAR}\" http://allowed.test/")
+        )
+        .await,
+        "200"
+    );
+    let events = net.events();
+    for h in ["x-test-other", "x-test-plain"] {
+        let line = events
+            .iter()
+            .find(|e| e.contains(h))
+            .unwrap_or_else(|| panic!("{h} not received: {events:?}"));
+        assert!(line.contains(&ph) && !line.contains(&value), "{line}");
+    }
+    let log: Vec<_> = sb.network_log(false).await.unwrap().collect().await;
+    assert!(
+        log.iter().any(|e| e.as_ref().is_ok_and(|e| e.rule
+            == format!("secret-sent-elsewhere {VAR}")
+            && e.host == "allowed.test")),
+        "{log:?}"
+    );
+
+    // The value is nowhere the sandbox or the engine shows.
+    let inside = sh(
+        &sb,
+        &format!("env; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rl -- '{value}' /proc/*/environ /etc /tmp /home 2>/dev/null; true"),
+    )
+    .await;
+    assert!(!inside.contains(&value), "the value is inside the sandbox");
+    let proxy = format!("{}-proxy", sb.name());
+    for out in [
+        docker(&["inspect", sb.id()]),
+        docker(&["inspect", &proxy]),
+        docker(&["logs", sb.id()]),
+        docker(&["logs", &proxy]),
+    ] {
+        assert!(
+            !out.contains(&value),
+            "the value is in the engine's view: {out}"
+        );
+    }
+    let info = serde_json::to_string(&sb.inspect().await.unwrap()).unwrap();
+    assert!(!info.contains(&value));
+    sb.remove().await.unwrap();
+    std::env::remove_var(docksandbox::PROXY_UPSTREAM_CA_ENV);
+}
+
+#[tokio::test]
+async fn bad_secrets_are_refused_and_nothing_is_made() {
+    let env = env_or_skip!();
+    let ws = env.workspace("bad secrets");
+    std::env::set_var("DS_TEST_CRLF", "abc\r\nX-Evil: 1");
+    std::env::set_var("DS_TEST_EMPTY", "");
+    std::env::set_var("DS_TEST_OK", "fine");
+    let before = docksandbox_tests::all_container_ids();
+    let cases: Vec<(docksandbox::SandboxBuilder, &str)> = vec![
+        (
+            env.builder(&ws)
+                .secret(Secret::from_env("DS_TEST_CRLF").host("api.x.test")),
+            "line break",
+        ),
+        (
+            env.builder(&ws)
+                .secret(Secret::from_env("DS_TEST_EMPTY").host("api.x.test")),
+            "empty",
+        ),
+        (
+            env.builder(&ws)
+                .secret(Secret::from_env("DS_TEST_UNSET_NEVER").host("api.x.test")),
+            "unset",
+        ),
+        (
+            env.builder(&ws)
+                .secret(Secret::from_env("DS_TEST_OK").host("10.0.0.1")),
+            "not a host name",
+        ),
+        (
+            env.builder(&ws).secret(Secret::from_env("DS_TEST_OK")),
+            "--secret-host",
+        ),
+        (
+            env.builder(&ws)
+                .network(NetworkMode::Bridge)
+                .secret(Secret::from_env("DS_TEST_OK").host("api.x.test")),
+            "needs --network proxy",
+        ),
+        (
+            env.builder(&ws)
+                .network_policy(NetworkPolicy::deny_by_default())
+                .secret(Secret::from_env("DS_TEST_OK").host("api.x.test")),
+            "refuses",
+        ),
+    ];
+    for (b, why) in cases {
+        match b.run().await {
+            Err(e @ Error::InvalidSpec { .. }) => {
+                assert!(e.to_string().contains(why), "{why}: {e}")
+            }
+            other => panic!("{why}: expected InvalidSpec, got {other:?}"),
+        }
+    }
+    let mut env_mode = Secret::from_env("DS_TEST_OK");
+    env_mode.mode = Some(SecretMode::Env);
+    assert!(env
+        .builder(&ws)
+        .network(NetworkMode::None)
+        .secret(env_mode)
+        .build()
+        .is_ok());
+    assert!(docksandbox::secrets_from_flags(&[], &["NOPE=a.test".into()], None).is_err());
+    assert_eq!(docksandbox_tests::all_container_ids(), before);
+}
