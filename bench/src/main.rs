@@ -293,6 +293,7 @@ async fn main() {
     row!("B10", network_rows::b10_proxy_data(&mut ctx));
     row!("B11", workspace_rows::b11_review_writes(&mut ctx));
     row!("B12", workspace_rows::b12_diff_stat(&mut ctx));
+    row!("B14", network_rows::b14_secret_interception(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {
