@@ -488,6 +488,33 @@ export interface RunOptions {
    * absolute inside it), e.g. `['target']`.
    */
   writable?: Array<string>
+  /**
+   * Secrets: the name of each (the variable that holds it inside) → the hosts its value may
+   * go to (names or `*.domain`). The value is read from the host environment variable of
+   * that name (or from the file `secretFiles` gives it). In `proxy` mode (the default) it
+   * never enters the sandbox: the variable inside holds a placeholder,
+   * `docksandbox-secret:NAME:<random>` (the same for the sandbox's life), and the egress
+   * proxy replaces the placeholder in request headers to those hosts only (over TLS, which
+   * the proxy intercepts with a per-sandbox CA the sandbox trusts; sent anywhere else, or
+   * over plain HTTP, it stays the placeholder). Needs the `proxy` network. E.g.
+   * `{ GITHUB_TOKEN: ['api.github.com'] }`.
+   */
+  secrets?: Record<string, Array<string>>
+  /**
+   * Secrets whose value is the contents of a file (one trailing newline removed) instead of
+   * the host variable: name → file path (read when the sandbox is made). Its hosts come
+   * from `secrets[name]` (a name in both is one secret, its value from the file); in `env`
+   * mode it needs no hosts.
+   */
+  secretFiles?: Record<string, string>
+  /**
+   * How every secret reaches the sandbox: `proxy` (the default: a placeholder inside, the
+   * value added by the egress proxy on the way to the secret's hosts) or `env` (the value
+   * itself, in the environment of the agent when it is launched, `docksandbox run AGENT`:
+   * any process it starts can read it; no hosts needed; commands `exec()` runs do not get
+   * it, pass it in their `env` if they need it).
+   */
+  secretMode?: 'proxy' | 'env'
 }
 
 /**

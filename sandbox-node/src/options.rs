@@ -73,6 +73,28 @@ pub struct RunOptions {
     /// Subdirectories of an `ro` workspace that stay writable (relative to the workspace, or
     /// absolute inside it), e.g. `['target']`.
     pub writable: Option<Vec<String>>,
+    /// Secrets: the name of each (the variable that holds it inside) → the hosts its value may
+    /// go to (names or `*.domain`). The value is read from the host environment variable of
+    /// that name (or from the file `secretFiles` gives it). In `proxy` mode (the default) it
+    /// never enters the sandbox: the variable inside holds a placeholder,
+    /// `docksandbox-secret:NAME:<random>` (the same for the sandbox's life), and the egress
+    /// proxy replaces the placeholder in request headers to those hosts only (over TLS, which
+    /// the proxy intercepts with a per-sandbox CA the sandbox trusts; sent anywhere else, or
+    /// over plain HTTP, it stays the placeholder). Needs the `proxy` network. E.g.
+    /// `{ GITHUB_TOKEN: ['api.github.com'] }`.
+    pub secrets: Option<BTreeMap<String, Vec<String>>>,
+    /// Secrets whose value is the contents of a file (one trailing newline removed) instead of
+    /// the host variable: name → file path (read when the sandbox is made). Its hosts come
+    /// from `secrets[name]` (a name in both is one secret, its value from the file); in `env`
+    /// mode it needs no hosts.
+    pub secret_files: Option<BTreeMap<String, String>>,
+    /// How every secret reaches the sandbox: `proxy` (the default: a placeholder inside, the
+    /// value added by the egress proxy on the way to the secret's hosts) or `env` (the value
+    /// itself, in the environment of the agent when it is launched, `docksandbox run AGENT`:
+    /// any process it starts can read it; no hosts needed; commands `exec()` runs do not get
+    /// it, pass it in their `env` if they need it).
+    #[napi(ts_type = "'proxy' | 'env'")]
+    pub secret_mode: Option<String>,
 }
 
 /// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
@@ -108,6 +130,23 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             .as_ref()
             .map(docksandbox::NetworkWords::from_json)
             .transpose()?;
+        let hosts = o.secrets.unwrap_or_default();
+        let files = o.secret_files.unwrap_or_default();
+        // One `NAME` or `NAME=@FILE` per name given either way (the file, when given, is the
+        // source); one `NAME=HOST,HOST` per name with hosts.
+        let names: std::collections::BTreeSet<&String> = hosts.keys().chain(files.keys()).collect();
+        let secrets = names
+            .iter()
+            .map(|name| match files.get(*name) {
+                Some(file) => format!("{name}=@{file}"),
+                None => (*name).clone(),
+            })
+            .collect();
+        let secret_hosts = hosts
+            .iter()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(name, h)| format!("{name}={}", h.join(",")))
+            .collect();
         // Every field written out: a field added to the core fails to compile here.
         let mut req = docksandbox::RunRequest {
             workspace: o.workspace,
@@ -141,6 +180,9 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             git_guard: o.git_guard,
             workspace_mode: o.workspace_mode,
             writable: o.writable.unwrap_or_default(),
+            secrets,
+            secret_hosts,
+            secret_mode: o.secret_mode,
         };
         if let Some(w) = words {
             req.add_network_words(w)?;

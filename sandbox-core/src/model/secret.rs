@@ -1,8 +1,9 @@
 //! A secret: a value kept on the host, the hosts it may go to, and how the sandbox gets it.
 //! With [`SecretMode::Proxy`] (the default) the sandbox holds only a placeholder and the egress
 //! proxy puts the value into request headers on the way to those hosts; with
-//! [`SecretMode::Env`] the value is in the sandbox's environment (the weaker choice, for
-//! programs that check a key's format locally).
+//! [`SecretMode::Env`] the value is given to the agent's process when `run` launches it (the
+//! weaker choice, for programs that check a key's format locally: any process the agent
+//! starts can read it); other commands (`exec`) do not get it.
 
 use std::path::PathBuf;
 
@@ -28,7 +29,8 @@ pub enum SecretMode {
     /// The sandbox holds a placeholder; the proxy adds the value on the way to the hosts.
     #[default]
     Proxy,
-    /// The value itself is in the sandbox's environment (any process there can read it).
+    /// The value itself, in the environment of the agent's process (`run AGENT`); any process
+    /// the agent starts can read it.
     Env,
 }
 
@@ -157,6 +159,10 @@ impl Secret {
                     self.name.escape_debug()
                 ),
             ));
+        }
+        if let SecretSource::File(p) = &self.source {
+            // Read again whenever the proxy is made: the same file, wherever that is from.
+            self.source = SecretSource::File(crate::model::validate::absolutize(p)?);
         }
         let mut hosts = Vec::new();
         for (j, h) in self.hosts.iter().enumerate() {

@@ -121,6 +121,9 @@ def _request(
     git_guard: Optional[bool] = None,
     workspace_mode: Optional[str] = None,
     writable: Optional[Sequence[StrPath]] = None,
+    secrets: Optional[Mapping[str, Sequence[str]]] = None,
+    secret_files: Optional[Mapping[str, StrPath]] = None,
+    secret_mode: Optional[Literal["proxy", "env"]] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -151,8 +154,27 @@ def _request(
         "git_guard": git_guard,
         "workspace_mode": workspace_mode,
         "writable": _paths("writable", writable) if writable is not None else None,
+        "secret_mode": secret_mode,
     }
+    if secrets is not None or secret_files is not None:
+        fields["secrets"], fields["secret_hosts"] = _secrets(secrets or {}, secret_files or {})
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _secrets(
+    secrets: Mapping[str, Sequence[str]], files: Mapping[str, StrPath]
+) -> tuple[builtins.list[str], builtins.list[str]]:
+    """``secrets``/``secret_files`` as the core's ``secrets`` (``NAME``, or ``NAME=@FILE`` for a
+    name in ``files``) and ``secret_hosts`` (``NAME=HOST,HOST`` for each name with hosts). A
+    name in both is one secret: its value from the file, its hosts from ``secrets``."""
+    words = [f"{n}=@{os.fspath(files[n])}" if n in files else n for n in secrets]
+    words += [f"{n}=@{os.fspath(f)}" for n, f in files.items() if n not in secrets]
+    hosts: builtins.list[str] = []
+    for n, hs in secrets.items():
+        listed = _words(f"secrets[{n!r}]", hs)
+        if listed:
+            hosts.append(f"{n}={','.join(listed)}")
+    return words, hosts
 
 
 def _words(name: str, words: Optional[Sequence[str]]) -> Optional[builtins.list[str]]:
@@ -437,6 +459,9 @@ def run(
     git_guard: Optional[bool] = None,
     workspace_mode: Optional[str] = None,
     writable: Optional[Sequence[StrPath]] = None,
+    secrets: Optional[Mapping[str, Sequence[str]]] = None,
+    secret_files: Optional[Mapping[str, StrPath]] = None,
+    secret_mode: Optional[Literal["proxy", "env"]] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -473,6 +498,19 @@ def run(
       or ``"review"`` (the agent's writes are kept aside; see them with
       :meth:`Sandbox.diff`, bring them to the host with :meth:`Sandbox.apply`, drop them with
       :meth:`Sandbox.discard`).
+    - ``secrets``: API keys kept on the host, ``{name: [hosts]}`` (host names or
+      ``*.domain``): the value of each is read from the host environment variable of that
+      name; ``secret_files`` (``{name: path}``) reads it from a file instead (one trailing
+      newline dropped; a name also in ``secrets`` takes its hosts from there). The sandbox's
+      variable ``name`` holds only a placeholder (``docksandbox-secret:NAME:<random>``); the
+      egress proxy replaces it in request headers to that secret's hosts only, so the value
+      never enters the sandbox (needs the ``proxy`` network). ``secret_mode="env"`` gives the
+      values themselves, no placeholder and no hosts needed, to the agent's process when
+      docksandbox launches the agent (``docksandbox run`` on the CLI; not to
+      :meth:`Sandbox.exec`): weaker, any process of the agent can read them, for programs
+      that check a key's format locally. Bad names, hosts or modes, an
+      unset variable or unreadable file raise :class:`InvalidSpecError` before anything is
+      made.
 
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
@@ -505,6 +543,9 @@ def run(
                 git_guard=git_guard,
                 workspace_mode=workspace_mode,
                 writable=writable,
+                secrets=secrets,
+                secret_files=secret_files,
+                secret_mode=secret_mode,
             )
         )
     )

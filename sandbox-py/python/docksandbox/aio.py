@@ -268,6 +268,9 @@ def run(
     git_guard: Optional[bool] = None,
     workspace_mode: Optional[str] = None,
     writable: Optional[Sequence[StrPath]] = None,
+    secrets: Optional[Mapping[str, Sequence[str]]] = None,
+    secret_files: Optional[Mapping[str, StrPath]] = None,
+    secret_mode: Optional[Literal["proxy", "env"]] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -298,6 +301,9 @@ def run(
             git_guard=git_guard,
             workspace_mode=workspace_mode,
             writable=writable,
+            secrets=secrets,
+            secret_files=secret_files,
+            secret_mode=secret_mode,
         )
     )
 
