@@ -140,7 +140,10 @@ def test_ctrl_c_interrupts_a_waiting_call(workspace: Path) -> None:
         assert p.stdout.readline() == "ready\n"
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=20)
+        # The property is the interruption's latency (asserted below, measured inside the
+        # program); the process's whole exit may take longer on a loaded machine (it failed at
+        # 20 s about once in twenty CI runs), so only a real hang fails here.
+        out, err = p.communicate(timeout=60)
     finally:
         p.kill()
     assert out.startswith("interrupted after"), (out, err)
