@@ -14,34 +14,10 @@ use std::time::Instant;
 use docksandbox::{NetworkMode, NetworkPolicy, Sandbox};
 use docksandbox_tests::internet::{Internet, PUBLIC};
 
-use crate::stats::summarize;
+use crate::stats::pair_row;
 use crate::{ms, Ctx, Row};
 
 type Res<T> = Result<T, String>;
-
-/// A row comparing `ours` with `peer` (ratio = ours / peer).
-fn pair_row(
-    id: &str,
-    op: &str,
-    names: [&str; 2],
-    samples: [Vec<f64>; 2],
-    notes: Vec<String>,
-) -> Row {
-    let mut results: Vec<_> = names
-        .iter()
-        .zip(&samples)
-        .filter_map(|(n, s)| summarize(n, s))
-        .collect();
-    if let [ours, peer] = results.as_mut_slice() {
-        peer.ratio = Some(ours.median_ms / peer.median_ms);
-    }
-    Row {
-        id: id.into(),
-        operation: op.into(),
-        results,
-        notes,
-    }
-}
 
 /// B9: cold `run` to first exec, `proxy` against `bridge`.
 pub async fn b9_cold_proxy(ctx: &mut Ctx) -> Res<Vec<Row>> {

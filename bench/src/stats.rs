@@ -1,5 +1,6 @@
 //! Medians, extremes and ratios of timing samples.
 
+use crate::Row;
 use serde::Serialize;
 
 /// Summary of one contestant's samples, in milliseconds.
@@ -34,4 +35,28 @@ pub fn summarize(contestant: &str, samples: &[f64]) -> Option<Summary> {
         samples: s.len(),
         ratio: None,
     })
+}
+
+/// A row comparing `ours` with `peer` (ratio = ours / peer).
+pub fn pair_row(
+    id: &str,
+    op: &str,
+    names: [&str; 2],
+    samples: [Vec<f64>; 2],
+    notes: Vec<String>,
+) -> Row {
+    let mut results: Vec<_> = names
+        .iter()
+        .zip(&samples)
+        .filter_map(|(n, s)| summarize(n, s))
+        .collect();
+    if let [ours, peer] = results.as_mut_slice() {
+        peer.ratio = Some(ours.median_ms / peer.median_ms);
+    }
+    Row {
+        id: id.into(),
+        operation: op.into(),
+        results,
+        notes,
+    }
 }

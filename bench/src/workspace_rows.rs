@@ -9,33 +9,10 @@ use std::time::Instant;
 
 use docksandbox::WorkspaceMode;
 
-use crate::stats::summarize;
+use crate::stats::pair_row;
 use crate::{ms, Ctx, Row};
 
 type Res<T> = Result<T, String>;
-
-fn pair_row(
-    id: &str,
-    op: &str,
-    names: [&str; 2],
-    samples: [Vec<f64>; 2],
-    notes: Vec<String>,
-) -> Row {
-    let mut results: Vec<_> = names
-        .iter()
-        .zip(&samples)
-        .filter_map(|(n, s)| summarize(n, s))
-        .collect();
-    if let [ours, peer] = results.as_mut_slice() {
-        peer.ratio = Some(ours.median_ms / peer.median_ms);
-    }
-    Row {
-        id: id.into(),
-        operation: op.into(),
-        results,
-        notes,
-    }
-}
 
 /// B11: N small files written (and listed) inside, review vs read-write.
 pub async fn b11_review_writes(ctx: &mut Ctx) -> Res<Vec<Row>> {
