@@ -158,8 +158,20 @@ fn setup(trust_upstream: bool) -> Setup {
 
 /// curl through the proxy; (exit code, body).
 fn curl(s: &Setup, host: &str, cacert: &Path, headers: &[String]) -> (i32, String) {
+    curl_with(s, host, cacert, headers, &[])
+}
+
+/// curl through the proxy with extra arguments; (exit code, output).
+fn curl_with(
+    s: &Setup,
+    host: &str,
+    cacert: &Path,
+    headers: &[String],
+    extra: &[&str],
+) -> (i32, String) {
     let mut c = Command::new("curl");
-    c.args(["-sS", "--max-time", "20", "--proxy"])
+    c.args(extra)
+        .args(["-sS", "--max-time", "20", "--proxy"])
         .arg(format!("http://{}", s.proxy.http))
         .arg("--noproxy")
         .arg("")
@@ -225,6 +237,31 @@ fn the_secret_host_receives_the_value_and_the_sandbox_only_ever_had_the_placehol
     // The log never holds a value.
     let log = s.proxy.lines().join("\n");
     assert!(!log.contains(VALUE_A) && !log.contains(VALUE_B), "{log}");
+}
+
+#[test]
+fn an_http2_client_is_served_and_the_real_server_gets_the_value_over_http1() {
+    let s = setup(true);
+    let (code, out) = curl_with(
+        &s,
+        "api.secret.test",
+        &s.ca_out,
+        &[format!("x-api-key: {PH_A}")],
+        &["--http2", "-w", "|%{http_version}"],
+    );
+    assert_eq!((code, out.as_str()), (0, "upstream\n|2"));
+    let heads = s.up.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let head = heads[0].to_ascii_lowercase();
+    assert!(head.starts_with("get /v1/messages http/1.1\r\n"), "{head}");
+    assert!(
+        head.contains(&format!("host: api.secret.test:{}", s.up.port)),
+        "{head}"
+    );
+    assert!(
+        head.contains(&format!("x-api-key: {}", VALUE_A.to_ascii_lowercase())),
+        "{head}"
+    );
 }
 
 #[test]

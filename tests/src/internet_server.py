@@ -5,10 +5,11 @@
 #   http <ip>:<port> <Host header> <path>
 #   hdr <ip>:<port> <header line>   (x-api-key, authorization and x-test* headers: what a secret became)
 #   udp <ip>:<port> <peer> <bytes>
+#   ws <ip>:<port> <text>           (a websocket text frame received on /ws, echoed back)
 # HTTP ports answer `hello <port> <host>`; /bytes/N answers N bytes; /git/PATH serves the file
 # PATH of --static (a bare repository prepared for git's "dumb" HTTP protocol). TLS ports do the same after
 # a handshake with the given certificate. Raw ports answer `hello` and close.
-import argparse, os, socket, ssl, sys, threading
+import argparse, base64, hashlib, os, socket, ssl, sys, threading
 
 p = argparse.ArgumentParser()
 p.add_argument("--events", required=True)
@@ -52,10 +53,23 @@ def serve_http(conn, where):
         path = parts[1] if len(parts) > 1 else "/"
         host = next((l.split(":", 1)[1].strip() for l in lines[1:] if l.lower().startswith("host:")), "-")
         event(f"http {where} {host} {path}")
+        headers = {}
         for l in lines[1:]:
             n = l.split(":", 1)[0].strip().lower()
+            headers[n] = l.split(":", 1)[1].strip() if ":" in l else ""
             if n in ("x-api-key", "authorization") or n.startswith("x-test"):
                 event(f"hdr {where} {l}")
+        # A request body (Content-Length) is read and dropped.
+        need = int(headers.get("content-length", "0") or 0)
+        while len(buf) < need:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        buf = buf[need:]
+        if path == "/ws" and headers.get("upgrade", "").lower() == "websocket":
+            websocket(conn, where, headers.get("sec-websocket-key", ""), buf)
+            return
         if path.startswith("/git/") and a.static:
             rel = os.path.normpath(path[len("/git/"):].split("?")[0]).lstrip("/")
             full = os.path.join(a.static, rel)
@@ -76,6 +90,23 @@ def serve_http(conn, where):
             continue
         body = f"hello {where.rsplit(':', 1)[1]} {host}\n".encode()
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+def websocket(conn, where, key, buf):
+    # RFC 6455: the handshake, then one (masked, short) text frame from the client, echoed.
+    accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+    conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+    while len(buf) < 2 or len(buf) < 6 + (buf[1] & 0x7F):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        buf += chunk
+    n = buf[1] & 0x7F
+    mask, data = buf[2:6], buf[6:6 + n]
+    text = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+    event(f"ws {where} {text.decode('utf-8', 'replace')}")
+    conn.sendall(bytes([0x81, len(text)]) + text)
 
 
 def listen_tcp(addr, kind):

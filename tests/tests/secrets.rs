@@ -3,12 +3,43 @@
 //! secret's host only. The test internet's TLS server is the witness (it logs the headers it
 //! receives); the value is then searched for everywhere the sandbox and the engine can show.
 
-use docksandbox::{Error, NetworkMode, NetworkPolicy, Sandbox, Secret, SecretMode};
+use std::time::Duration;
+
+use docksandbox::{
+    Claude, Error, ExecOptions, NetworkMode, NetworkPolicy, Sandbox, Secret, SecretMode,
+};
 use docksandbox_tests::internet::{Internet, PUBLIC};
-use docksandbox_tests::{docker, env_or_skip, DEBIAN};
+use docksandbox_tests::{docker, env_or_skip, BUSYBOX, DEBIAN};
 use futures_util::StreamExt;
 
 const VAR: &str = "DS_TEST_SECRET_KEY";
+
+/// A websocket client (RFC 6455 by hand: the template has no websocket library): through the
+/// sandbox's proxy (`HTTPS_PROXY`, CONNECT), handshake to wss://api.anthropic.com/ws with the secret's placeholder in a header, one text frame, the echo.
+const WS_CLIENT: &str = r#"
+import base64, os, socket, ssl, sys, urllib.parse
+host = "api.anthropic.com"
+proxy = urllib.parse.urlsplit(os.environ.get("HTTPS_PROXY") or os.environ["https_proxy"])
+tcp = socket.create_connection((proxy.hostname, proxy.port), timeout=20)
+tcp.sendall(f"CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n".encode())
+got = b""
+while b"\r\n\r\n" not in got:
+    got += tcp.recv(1)
+s = ssl.create_default_context().wrap_socket(tcp, server_hostname=host)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall((f"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nx-test-ws: {os.environ[sys.argv[1]]}\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+head, rest = buf.split(b"\r\n\r\n", 1)
+print(head.split(b"\r\n")[0].decode())
+msg, mask = b"through the proxy", os.urandom(4)
+s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+while len(rest) < 2 + len(msg):
+    rest += s.recv(4096)
+print("echo:", rest[2:2 + len(msg)].decode())
+"#;
 
 fn policy() -> NetworkPolicy {
     let mut p = NetworkPolicy::default();
@@ -71,12 +102,33 @@ async fn the_value_reaches_its_host_and_nothing_inside_holds_it() {
     )
     .await;
     assert_eq!(node, "200");
+    // HTTP/2 from the client (the real server is spoken to in HTTP/1.1), and a websocket.
+    let h2 = sh(
+        &sb,
+        &format!("curl -s -m 20 --http2 -o /dev/null -w '%{{http_version}} %{{http_code}}' -H \"x-test-h2: ${VAR}\" https://api.anthropic.com/h2"),
+    )
+    .await;
+    assert_eq!(h2, "2 200");
+    sb.write_file("/tmp/ws.py", WS_CLIENT).await.unwrap();
+    let ws = sh(&sb, &format!("python3 /tmp/ws.py {VAR}")).await;
+    assert_eq!(
+        ws,
+        "HTTP/1.1 101 Switching Protocols\necho: through the proxy"
+    );
+    assert!(
+        net.events()
+            .contains(&format!("ws {PUBLIC}:443 through the proxy")),
+        "{:?}",
+        net.events()
+    );
     let at = format!("hdr {PUBLIC}:443");
     for header in [
         format!("x-api-key: {value}"),
         format!("Authorization: Bearer {value}"),
         format!("x-test-py: {value}"),
         format!("x-test-node: {value}"),
+        format!("x-test-h2: {value}"),
+        format!("x-test-ws: {value}"),
     ] {
         let want = format!("{at} {header}");
         assert!(
@@ -216,4 +268,108 @@ async fn bad_secrets_are_refused_and_nothing_is_made() {
         .is_ok());
     assert!(docksandbox::secrets_from_flags(&[], &["NOPE=a.test".into()], None).is_err());
     assert_eq!(docksandbox_tests::all_container_ids(), before);
+}
+
+#[tokio::test]
+async fn the_real_claude_cli_sends_a_key_it_never_had() {
+    let env = env_or_skip!();
+    let net = Internet::start();
+    let value = format!("sk-ant-test-REAL-{}", env.run_id);
+    std::env::set_var(docksandbox::PROXY_UPSTREAM_CA_ENV, net.cert_path());
+    // Only the Claude profile's default makes this a secret: no --secret flag.
+    std::env::set_var("ANTHROPIC_API_KEY", &value);
+    let ws = env.workspace("claude secrets");
+    let sb = env
+        .builder(&ws)
+        .agent(Claude)
+        .template("docksandbox/claude:latest")
+        .network_policy(policy())
+        .run()
+        .await
+        .unwrap();
+    std::env::remove_var("ANTHROPIC_API_KEY");
+    let ph = sh(&sb, "printf %s \"$ANTHROPIC_API_KEY\"").await;
+    assert!(
+        ph.starts_with("docksandbox-secret:ANTHROPIC_API_KEY:"),
+        "{ph}"
+    );
+
+    // The CLI, launched as docksandbox launches the agent (with --dangerously-skip-permissions,
+    // as root: the test's workspace is root's), talks to the test API server; it answers no
+    // real API, so the CLI fails after.
+    let args: Vec<String> = ["-p", "say hi", "--max-turns", "1"]
+        .map(String::from)
+        .to_vec();
+    let out = sb
+        .run_agent(
+            &args,
+            ExecOptions::default()
+                .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+                .env("ANTHROPIC_BASE_URL", "https://api.anthropic.com")
+                .timeout(Duration::from_secs(90)),
+        )
+        .await;
+    if let Ok(o) = &out {
+        assert!(
+            !o.stderr_str().contains("cannot be used with root"),
+            "{}",
+            o.stderr_str()
+        );
+    }
+    let want = format!("hdr {PUBLIC}:443 x-api-key: {value}");
+    assert!(
+        net.events().iter().any(|e| e.eq_ignore_ascii_case(&want)),
+        "the test API server did not receive the key from claude ({out:?}): {:?}",
+        net.events()
+    );
+
+    // Nowhere inside (the credentials volume is mounted at ~/.claude and ~/.claude.json), nor
+    // in the engine's view of the sandbox, its proxy or its volumes.
+    let inside = sh(
+        &sb,
+        &format!("cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rl -- '{value}' /proc/*/environ /etc /tmp /home 2>/dev/null; true"),
+    )
+    .await;
+    assert!(!inside.contains(&value), "the value is inside the sandbox");
+    let proxy = format!("{}-proxy", sb.name());
+    let mut seen = vec![
+        docker(&["inspect", sb.id()]),
+        docker(&["inspect", &proxy]),
+        docker(&["logs", sb.id()]),
+        docker(&["logs", &proxy]),
+    ];
+    let mounts = docker(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
+        sb.id(),
+    ]);
+    let volumes: Vec<&str> = mounts.split_whitespace().collect();
+    assert!(
+        volumes.iter().any(|v| v.contains("claude")),
+        "no credentials volume: {mounts}"
+    );
+    for v in &volumes {
+        let mount = format!("{v}:/v:ro");
+        seen.push(docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &mount,
+            BUSYBOX,
+            "sh",
+            "-c",
+            &format!("grep -rl -- '{value}' /v; true"),
+        ]));
+    }
+    for out in seen {
+        assert!(
+            !out.contains(&value),
+            "the value is in the engine's view: {out}"
+        );
+    }
+    sb.remove().await.unwrap();
+    std::env::remove_var(docksandbox::PROXY_UPSTREAM_CA_ENV);
 }

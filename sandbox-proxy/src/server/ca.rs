@@ -58,7 +58,8 @@ impl Ca {
         })
     }
 
-    /// The TLS server configuration presenting a certificate for `host` (HTTP/1.1 only).
+    /// The TLS server configuration presenting a certificate for `host` (HTTP/2 or HTTP/1.1, as the client
+    /// chooses).
     pub fn server_config(&self, host: &str) -> Result<Arc<ServerConfig>, String> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         let mut leaves = self.leaves.lock().expect("leaf cache");
@@ -82,7 +83,7 @@ impl Ca {
                 .with_no_client_auth()
                 .with_single_cert(chain, key)
                 .map_err(|e| format!("certificate for {host}: {e}"))?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let config = Arc::new(config);
         leaves.insert(host, config.clone());
         Ok(config)

@@ -2,6 +2,10 @@
 //! the per-sandbox CA; each request's headers get the secret's value in place of its
 //! placeholder, and go on over a fresh TLS connection to the checked address that verifies the
 //! real server's certificate. Every other host stays a plain tunnel (`connect.rs`).
+//!
+//! The client may speak HTTP/2 or HTTP/1.1 (ALPN); the real server is spoken to in HTTP/1.1,
+//! which every HTTPS API accepts, so one upstream connection serves either (and websocket
+//! upgrades, which are HTTP/1.1, pass through).
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -13,10 +17,10 @@ use docksandbox_proxy::secrets::SecretsFile;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderValue, HOST};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::{Request, Response, StatusCode, Uri, Version};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -147,10 +151,8 @@ pub async fn intercept<C>(
         let c = c.clone();
         async move { Ok::<_, std::convert::Infallible>(c.forward(req).await) }
     });
-    let served = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(tls), svc)
-        .with_upgrades()
+    let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+        .serve_connection_with_upgrades(TokioIo::new(tls), svc)
         .await;
     let added: Vec<String> = conn.added.lock().expect("added").iter().cloned().collect();
     let mut reason = format!(
@@ -184,6 +186,30 @@ fn same_name(host: &str, sni: Option<&str>) -> Result<(), Refusal> {
             format!("the TLS ClientHello names no server; the CONNECT host is {want}"),
         )),
     }
+}
+
+/// An HTTP/2 request made fit for the HTTP/1.1 connection to the real server: origin-form
+/// target, `Host` from the `:authority`. HTTP/1.1 requests are left as they are.
+fn as_http1<B>(req: &mut Request<B>) -> Result<(), String> {
+    if req.version() != Version::HTTP_2 {
+        return Ok(());
+    }
+    if !req.headers().contains_key(HOST) {
+        if let Some(a) = req.uri().authority() {
+            let v = HeaderValue::from_str(a.as_str()).map_err(|e| e.to_string())?;
+            req.headers_mut().insert(HOST, v);
+        }
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    *req.uri_mut() = target
+        .parse::<Uri>()
+        .map_err(|e| format!("the request target is not valid: {e}"))?;
+    *req.version_mut() = Version::HTTP_11;
+    Ok(())
 }
 
 /// One intercepted client connection.
@@ -231,6 +257,9 @@ impl Conn {
                     }
                 }
             }
+        }
+        if let Err(e) = as_http1(&mut req) {
+            return text(StatusCode::BAD_REQUEST, format!("docksandbox: {e}\n"));
         }
         let client_upgrade = hyper::upgrade::on(&mut req);
         let mut sender = match self.sender().await {
