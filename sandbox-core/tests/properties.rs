@@ -621,6 +621,7 @@ fn any_agent() -> impl Strategy<Value = Agent> {
                 user_config_paths: config,
                 network_hosts: hosts,
                 secret_hosts: Vec::new(),
+                env: Vec::new(),
             }),
     ]
 }

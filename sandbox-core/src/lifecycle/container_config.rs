@@ -111,6 +111,13 @@ pub(crate) fn container_config(
         mounts.extend(guarded.iter().map(|p| read_only_bind(p, p)));
     }
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    env.extend(
+        spec.agent
+            .env
+            .iter()
+            .filter(|(k, _)| !spec.env.contains_key(k))
+            .map(|(k, v)| format!("{k}={v}")),
+    );
     if let Some(ca) = &spec.ca_bundle {
         mounts.push(MountRequest {
             kind: MountKind::Bind,

@@ -46,6 +46,21 @@ pub struct Agent {
     /// on the host becomes a [`crate::Secret`] (the sandbox holds a placeholder).
     #[serde(default)]
     pub secret_hosts: Vec<(String, Vec<String>)>,
+    /// Variables the agent's CLI needs to work in a sandbox, set on the container (a spec's
+    /// own `env` wins): Claude Code's `IS_SANDBOX=1`, which lets it skip permissions when the
+    /// workspace (and so its user) is root's.
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+}
+
+/// The built-in agents' sandbox variables (data, not code).
+fn builtin_env(agent: &str) -> Vec<(String, String)> {
+    let table: &[(&str, &str, &str)] = &[("claude", "IS_SANDBOX", "1")];
+    table
+        .iter()
+        .filter(|(a, _, _)| *a == agent)
+        .map(|(_, k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// The built-in agents' API keys and their API hosts (data, not code).
@@ -90,6 +105,7 @@ impl Agent {
             user_config_paths: Vec::new(),
             network_hosts: Vec::new(),
             secret_hosts: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -140,6 +156,18 @@ impl Agent {
         S: Into<String>,
     {
         self.api_key_env = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a variable the agent's CLI needs in a sandbox (set on the container).
+    ///
+    /// ```
+    /// use docksandbox::Agent;
+    /// let a = Agent::custom("tool", "tool").with_env("TOOL_IN_CONTAINER", "1");
+    /// assert_eq!(a.env, [("TOOL_IN_CONTAINER".to_string(), "1".to_string())]);
+    /// ```
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -253,6 +281,12 @@ impl Agent {
         for h in &self.network_hosts {
             crate::model::network_rule::parse_rule(h, "agent.network_hosts")?;
         }
+        for (k, v) in &self.env {
+            crate::model::validate::env_name(k, "agent.env")?;
+            if v.contains('\0') {
+                return Err(Error::invalid("agent.env", "a value contains a NUL byte"));
+            }
+        }
         Ok(())
     }
 }
@@ -275,6 +309,7 @@ macro_rules! builtin_agent {
                     user_config_paths: vec![$($cfg.to_string()),*],
                     network_hosts: vec![$($host.to_string()),*],
                     secret_hosts: builtin_secret_hosts($name),
+                    env: builtin_env($name),
                 }
             }
         }
