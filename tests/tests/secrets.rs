@@ -121,7 +121,24 @@ async fn the_value_reaches_its_host_and_nothing_inside_holds_it() {
         "{:?}",
         net.events()
     );
+    // Another sandbox's placeholder for the same name is not this secret: it stays as sent.
+    let foreign = format!("docksandbox-secret:{VAR}:0011223344556677");
+    assert_eq!(
+        sh(
+            &sb,
+            &format!("curl -s -m 20 -o /dev/null -w '%{{http_code}}' -H 'x-test-foreign: {foreign}' https://api.anthropic.com/foreign")
+        )
+        .await,
+        "200"
+    );
     let at = format!("hdr {PUBLIC}:443");
+    assert!(
+        net.events()
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&format!("{at} x-test-foreign: {foreign}"))),
+        "{:?}",
+        net.events()
+    );
     for header in [
         format!("x-api-key: {value}"),
         format!("Authorization: Bearer {value}"),
