@@ -37,7 +37,7 @@ async fn main() -> docksandbox::Result<()> {
         pwd == workspace.to_string_lossy()
     );
     println!(
-        "(the sandbox keeps running; `docker rm -f {}` removes it)",
+        "(the sandbox keeps running; `docksandbox rm {}` removes it)",
         sandbox.name()
     );
     Ok(())

@@ -217,6 +217,10 @@ pub struct LsArgs {
     /// Print a JSON array (the objects `inspect` prints)
     #[arg(long)]
     pub json: bool,
+
+    /// Do not cut long names, templates and workspaces to fit 80 columns
+    #[arg(long)]
+    pub no_trunc: bool,
 }
 
 /// `docksandbox inspect`.
@@ -230,7 +234,7 @@ pub struct InspectArgs {
 /// `docksandbox rm`.
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// Remove running sandboxes too
+    /// Accepted for `docker rm` habits: running sandboxes are stopped and removed anyway
     #[arg(short = 'f', long)]
     pub force: bool,
 

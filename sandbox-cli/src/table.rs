@@ -1,13 +1,13 @@
-//! The `ls` table: docker-style columns padded to their widest cell.
+//! The `ls` table: docker-style columns padded to their widest cell, fitted into 80 columns.
 
 use docksandbox::SandboxInfo;
 
 /// The column headers, in order.
-pub const HEADERS: [&str; 7] = [
+/// Docker Sandboxes' own columns, in its order.
+pub const HEADERS: [&str; 6] = [
     "SANDBOX ID",
-    "NAME",
-    "AGENT",
     "TEMPLATE",
+    "NAME",
     "WORKSPACE",
     "STATUS",
     "CREATED",
@@ -21,26 +21,53 @@ pub fn short_id(id: &str) -> &str {
     id.get(..SHORT_ID).unwrap_or(id)
 }
 
-/// The table of `sandboxes`, creation times relative to `now` (Unix seconds).
-pub fn render(sandboxes: &[SandboxInfo], now: i64) -> String {
-    let rows: Vec<[String; 7]> = sandboxes
+/// The width `ls` fits its table into unless asked not to truncate.
+pub const WIDTH: usize = 80;
+
+/// How a table too wide is cut, stage by stage: (column, narrowest it is cut to). The
+/// workspace gives first (its end is kept), then the template, the name last (it is what users
+/// type; the id is there too).
+const CUTS: [(usize, usize); 5] = [(3, 16), (1, 10), (2, 24), (3, 8), (2, 12)];
+
+/// The table of `sandboxes`, creation times relative to `now` (Unix seconds), fitted into
+/// [`WIDTH`] columns by cutting the longest of NAME, TEMPLATE and WORKSPACE with `…`
+/// (a workspace keeps its end) unless `no_trunc`.
+pub fn render(sandboxes: &[SandboxInfo], now: i64, no_trunc: bool) -> String {
+    let mut rows: Vec<[String; 6]> = sandboxes
         .iter()
         .map(|s| {
             [
                 short_id(&s.id).to_string(),
+                if no_trunc {
+                    s.template.clone()
+                } else {
+                    short_template(&s.template).to_string()
+                },
                 s.name.clone(),
-                s.agent.clone(),
-                s.template.clone(),
                 s.workspace.display().to_string(),
                 s.status.to_string(),
                 ago(now - s.created),
             ]
         })
         .collect();
+    let count = |c: &str| c.chars().count();
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(count(cell));
+        }
+    }
+    if !no_trunc {
+        let total = |w: &[usize; 6]| w.iter().sum::<usize>() + GAP * (w.len() - 1);
+        for (col, min) in CUTS {
+            while total(&widths) > WIDTH && widths[col] > min {
+                widths[col] -= 1;
+            }
+        }
+        for row in &mut rows {
+            for col in [1, 2, 3] {
+                row[col] = cut(&row[col], widths[col], col == 3);
+            }
         }
     }
     let mut out = String::new();
@@ -48,11 +75,9 @@ pub fn render(sandboxes: &[SandboxInfo], now: i64) -> String {
     for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                let pad = widths[i] - cell.chars().count() + 3;
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i].saturating_sub(count(cell)) + GAP;
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }
@@ -62,22 +87,45 @@ pub fn render(sandboxes: &[SandboxInfo], now: i64) -> String {
     out
 }
 
-/// `secs` as docker shows an age: "5 seconds ago", "About a minute ago", "3 hours ago".
+/// A template as the table shows it: the built-in ones by their name (`docksandbox/claude:latest`
+/// is `claude`), others whole.
+fn short_template(t: &str) -> &str {
+    t.strip_prefix("docksandbox/")
+        .and_then(|t| t.strip_suffix(":latest"))
+        .unwrap_or(t)
+}
+
+/// Spaces between columns.
+const GAP: usize = 2;
+
+/// `cell` in at most `width` characters: cut with `…` at the end, or at the start when
+/// `keep_end` (a path's last components say most).
+fn cut(cell: &str, width: usize, keep_end: bool) -> String {
+    let n = cell.chars().count();
+    if n <= width || width == 0 {
+        return cell.to_string();
+    }
+    if keep_end {
+        let tail: String = cell.chars().skip(n - (width - 1)).collect();
+        format!("…{tail}")
+    } else {
+        let head: String = cell.chars().take(width - 1).collect();
+        format!("{head}…")
+    }
+}
+
+/// `secs` as a short age: "5s ago", "3m ago", "2h ago", "4d ago", "3w ago", "5mo ago", "2y ago".
 pub fn ago(secs: i64) -> String {
     let secs = secs.max(0);
     let (m, h, d) = (60, 3600, 86400);
     match secs {
-        0 => "Less than a second ago".into(),
-        1 => "1 second ago".into(),
-        s if s < m => format!("{s} seconds ago"),
-        s if s < 2 * m => "About a minute ago".into(),
-        s if s < h => format!("{} minutes ago", s / m),
-        s if s < 2 * h => "About an hour ago".into(),
-        s if s < 2 * d => format!("{} hours ago", s / h),
-        s if s < 14 * d => format!("{} days ago", s / d),
-        s if s < 60 * d => format!("{} weeks ago", s / (7 * d)),
-        s if s < 730 * d => format!("{} months ago", s / (30 * d)),
-        s => format!("{} years ago", s / (365 * d)),
+        s if s < m => format!("{s}s ago"),
+        s if s < h => format!("{}m ago", s / m),
+        s if s < 2 * d => format!("{}h ago", s / h),
+        s if s < 14 * d => format!("{}d ago", s / d),
+        s if s < 60 * d => format!("{}w ago", s / (7 * d)),
+        s if s < 730 * d => format!("{}mo ago", s / (30 * d)),
+        s => format!("{}y ago", s / (365 * d)),
     }
 }
 
@@ -98,7 +146,7 @@ mod tests {
 
     #[test]
     fn empty_table_is_the_header() {
-        insta::assert_snapshot!(render(&[], 0), @"SANDBOX ID   NAME   AGENT   TEMPLATE   WORKSPACE   STATUS   CREATED");
+        insta::assert_snapshot!(render(&[], 0, false), @"SANDBOX ID  TEMPLATE  NAME  WORKSPACE  STATUS  CREATED");
     }
 
     #[test]
@@ -115,17 +163,42 @@ mod tests {
                 info("fedcba9876543210", "x", "stopped", now - 3 * 86400),
             ],
             now,
+            false,
         );
         insta::assert_snapshot!(table);
     }
 
     #[test]
-    fn ages_read_like_docker() {
-        assert_eq!(ago(-5), "Less than a second ago");
-        assert_eq!(ago(42), "42 seconds ago");
-        assert_eq!(ago(61), "About a minute ago");
-        assert_eq!(ago(600), "10 minutes ago");
-        assert_eq!(ago(5 * 3600), "5 hours ago");
-        assert_eq!(ago(3 * 86400), "3 days ago");
+    fn long_cells_are_cut_to_fit_80_columns_unless_no_trunc() {
+        let now = 1_800_000_000;
+        let mut long = info(
+            "0123456789abcdef0123",
+            "claude-a-very-long-project-name-indeed-1a2b3c4d",
+            "running",
+            now - 7200,
+        );
+        long.workspace = "/home/me/src/github.com/someone/a-very-long-project-name-indeed".into();
+        long.template = "registry.example.com/team/claude-custom:2026-12-01".into();
+        let table = render(std::slice::from_ref(&long), now, false);
+        for line in table.lines() {
+            assert!(line.chars().count() <= WIDTH, "{line}");
+        }
+        assert!(table.contains("…me-indeed  running"), "{table}");
+        assert!(table.contains("2h ago"), "{table}");
+        let full = render(&[long], now, true);
+        assert!(full.contains("/home/me/src/github.com/someone/a-very-long-project-name-indeed"));
+        assert!(full.contains("claude-a-very-long-project-name-indeed-1a2b3c4d"));
+        assert!(full.contains("registry.example.com/team/claude-custom:2026-12-01"));
+    }
+
+    #[test]
+    fn ages_are_short() {
+        assert_eq!(ago(-5), "0s ago");
+        assert_eq!(ago(42), "42s ago");
+        assert_eq!(ago(61), "1m ago");
+        assert_eq!(ago(600), "10m ago");
+        assert_eq!(ago(5 * 3600), "5h ago");
+        assert_eq!(ago(3 * 86400), "3d ago");
+        assert_eq!(ago(90 * 86400), "3mo ago");
     }
 }

@@ -28,14 +28,20 @@ fn ls_shows_the_table_ids_and_json() {
     let name = env.detached(&ws);
     let id = inspect(&name)["id"].as_str().unwrap().to_string();
 
+    // The table fits 80 columns; --no-trunc shows every cell whole.
     let out = cli().arg("ls").output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    for line in stdout(&out).lines() {
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    let out = cli().args(["ls", "--no-trunc"]).output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
     let text = stdout(&out);
     let mut lines = text.lines();
     let header: Vec<&str> = lines
         .next()
         .unwrap()
-        .split("   ")
+        .split("  ")
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
@@ -43,9 +49,8 @@ fn ls_shows_the_table_ids_and_json() {
         header,
         [
             "SANDBOX ID",
-            "NAME",
-            "AGENT",
             "TEMPLATE",
+            "NAME",
             "WORKSPACE",
             "STATUS",
             "CREATED"
@@ -56,15 +61,8 @@ fn ls_shows_the_table_ids_and_json() {
         .unwrap_or_else(|| panic!("{name} not listed:\n{text}"));
     let cells: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(
-        &cells[..6],
-        [
-            &id[..12],
-            &name,
-            "shell",
-            BUSYBOX,
-            ws.to_str().unwrap(),
-            "running"
-        ]
+        &cells[..5],
+        [&id[..12], BUSYBOX, &name, ws.to_str().unwrap(), "running"]
     );
     assert!(row.ends_with(" ago"), "{row}");
 
@@ -149,11 +147,6 @@ fn stop_and_rm() {
     let ws = env.workspace("stop-rm");
     let name = env.detached(&ws);
 
-    // Running: rm without -f refuses and keeps it.
-    let out = cli().args(["rm", &name]).output().unwrap();
-    assert_one_line_error(&out, 125, &[&name, "running", "rm -f"]);
-    assert_eq!(env.containers().len(), 1);
-
     let out = cli().args(["stop", &name]).output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(stdout(&out), format!("{name}\n"));
@@ -169,8 +162,8 @@ fn stop_and_rm() {
         .unwrap();
     assert_eq!(stdout(&out), "back\n", "{}", show(&out));
 
-    // -f removes a running one; a stopped one needs no -f.
-    let out = cli().args(["rm", "-f", &name]).output().unwrap();
+    // A running one is stopped and removed, with or without -f (as `docker sandbox rm`).
+    let out = cli().args(["rm", &name]).output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(stdout(&out), format!("{name}\n"));
     assert!(env.containers().is_empty());

@@ -18,23 +18,13 @@ fn rm_all_removes_every_sandbox_and_nothing_else() {
     let other = docker(&["create", "--label", &env.label(), BUSYBOX, "true"]);
     let other = other.trim();
 
-    // Running sandboxes need -f, like `docker rm`.
+    // Running sandboxes are stopped and removed, as `docker sandbox rm` does (no -f needed).
     let out = cli().args(["rm", "--all"]).output().unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(0),
-        "running sandboxes were removed without -f"
-    );
-    assert!(!docker(&["ps", "-aq", "--filter", &format!("name={a}")])
-        .trim()
-        .is_empty());
-
-    let out = cli().args(["rm", "-f", "--all"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::show(&out));
     let removed = stdout(&out);
     assert!(removed.contains(&a) && removed.contains(&b), "{removed}");
     let ls = cli().args(["ls", "-q"]).output().unwrap();
-    assert_eq!(stdout(&ls).trim(), "", "sandboxes left after rm -f --all");
+    assert_eq!(stdout(&ls).trim(), "", "sandboxes left after rm --all");
     let still = docker(&[
         "ps",
         "-aq",
@@ -47,4 +37,17 @@ fn rm_all_removes_every_sandbox_and_nothing_else() {
         other,
         "rm --all removed a container that is not a sandbox"
     );
+    docker(&["rm", "-f", other]);
+
+    // The seed tutorial's "remove all sandboxes": `docksandbox rm $(docksandbox ls -q)`, with
+    // the sandboxes running.
+    env.detached(&env.workspace("all-c"));
+    env.detached(&env.workspace("all-d"));
+    let ls = cli().args(["ls", "-q"]).output().unwrap();
+    let names: Vec<String> = stdout(&ls).split_whitespace().map(String::from).collect();
+    assert!(names.len() >= 2, "{names:?}");
+    let out = cli().arg("rm").args(&names).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::show(&out));
+    let ls = cli().args(["ls", "-q"]).output().unwrap();
+    assert_eq!(stdout(&ls).trim(), "", "sandboxes left after rm $(ls -q)");
 }

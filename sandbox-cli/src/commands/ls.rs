@@ -20,7 +20,7 @@ pub async fn ls(g: &Global, a: LsArgs) -> Outcome {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or_default();
-        print!("{}", table::render(&list, now));
+        print!("{}", table::render(&list, now, a.no_trunc));
     }
     Ok(0)
 }

@@ -1,4 +1,5 @@
-//! `docksandbox rm`: remove sandboxes; running ones only with `-f`, like `docker rm`.
+//! `docksandbox rm`: stop and remove sandboxes, running or not, as `docker sandbox rm` and
+//! `sbx rm` do (`-f` is accepted and changes nothing).
 
 use super::Global;
 use crate::cli::RmArgs;
@@ -15,7 +16,7 @@ pub async fn rm(g: &Global, a: RmArgs) -> Outcome {
     for r in &targets {
         let removed = async {
             let sb = client.get(r).await?;
-            sb.remove_with(a.force).await?;
+            sb.remove_with(true).await?;
             Ok::<_, Failure>(())
         };
         match removed.await {
