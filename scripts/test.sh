@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of docksandbox against the real Docker engine DOCKER_HOST (or the default
-# socket) points at: builds the test images if missing, checks formatting and lints, runs the
+# socket) points at: does its own set-up first (scripts/setup.sh --all: Python, Node and the
+# Docker engine installed or started when missing), builds the test images if missing, checks formatting and lints, runs the
 # Rust unit, property, doc and integration tests, and the quick-start example as a smoke test.
 # The Python and Node packages add their tests here when they exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! docker info >/dev/null 2>&1; then
-  echo "error: no Docker engine answers; run scripts/start-docker.sh (as root) or set DOCKER_HOST" >&2
-  exit 1
-fi
+echo "== set-up (toolchains, the Docker engine: installed or started when missing)"
+scripts/setup.sh --all
 
 echo "== images"
 scripts/build-images.sh
