@@ -470,11 +470,15 @@ pub struct TemplateBuildArgs {
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<String>,
 
-    /// PEM bundle of extra CA certificates trusted during the build [default: DOCKSANDBOX_CA_BUNDLE]
-    #[arg(long, value_name = "FILE")]
+    /// PEM bundle of CA certificates trusted during the build [default: DOCKSANDBOX_CA_BUNDLE, else the host's own CA store]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_host_ca")]
     pub ca_bundle: Option<String>,
 
-    /// Without a registry: produce the base image from Debian's packages with debootstrap (needs root) when it is missing
+    /// Do not trust the host's CA store during the build [env: DOCKSANDBOX_NO_HOST_CA=1]
+    #[arg(long)]
+    pub no_host_ca: bool,
+
+    /// Produce the base image from Debian's packages with debootstrap (needs root) instead of pulling it (done anyway when no registry answers)
     #[arg(long)]
     pub bootstrap: bool,
 

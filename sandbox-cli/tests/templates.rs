@@ -163,3 +163,62 @@ fn share_agent_config_exposes_the_hosts_agent_settings_read_only_and_never_secre
         show(&listed)
     );
 }
+
+#[test]
+fn run_gemini_and_copilot_build_their_templates_on_first_use() {
+    let Some(env) = TestEnv::new() else { return };
+    // From nothing: no image of theirs (scripts/build-images.sh does not build them), so
+    // `run` builds each (its npm install trusting the host's CA store, its Debian base the
+    // one made from Debian's packages when no registry answers) and then runs it.
+    for (agent, want) in [("gemini", ""), ("copilot", "GitHub Copilot CLI ")] {
+        common::docker(&["rmi", "-f", &format!("docksandbox/{agent}:latest")]);
+        let out = run_agent_version(&env, agent);
+        assert_eq!(out.status.code(), Some(0), "{agent}: {}", show(&out));
+        let version = stdout(&out);
+        assert!(
+            version.contains(want) && version.chars().any(|c| c.is_ascii_digit()),
+            "{agent}: {}",
+            show(&out)
+        );
+        assert!(
+            !stderr(&out).contains("SELF_SIGNED_CERT_IN_CHAIN"),
+            "{}",
+            show(&out)
+        );
+    }
+}
+
+#[test]
+fn a_rebuild_removes_the_image_it_replaced() {
+    let Some(env) = TestEnv::new() else { return };
+    let dir = env.workspace("rebuild");
+    let tag = format!("docksandbox-cli-test/rebuild-{}:latest", env.run_id);
+    let build = |step: &str| {
+        std::fs::write(
+            dir.join("Dockerfile"),
+            format!("FROM {BUSYBOX}\nRUN echo {step} > /step\n"),
+        )
+        .unwrap();
+        let out = cli()
+            .args(["template", "build", "-q", "-f"])
+            .arg(dir.join("Dockerfile"))
+            .args(["-t", &tag])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+        common::docker(&["image", "inspect", "-f", "{{.Id}}", &tag])
+            .trim()
+            .to_string()
+    };
+    let first = build("one");
+    let second = build("two");
+    assert_ne!(first, second);
+    assert!(
+        common::docker(&["images", "-q", "--no-trunc"])
+            .lines()
+            .all(|l| l.trim() != first),
+        "the replaced image {first} is still on the engine"
+    );
+    common::docker(&["rmi", "-f", &tag]);
+}

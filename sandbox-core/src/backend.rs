@@ -445,6 +445,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         request: BuildRequest,
         progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
     ) -> Result<String>;
+    /// Removes the image `id` unless a container or a tag still uses it (then it stays, and
+    /// that is not an error): what a rebuild replaced.
+    async fn remove_unused_image(&self, id: &str) -> Result<()>;
     /// Imports a root filesystem (a tar stream) as image `tag`, applying Dockerfile
     /// `changes` (`ENV …`, `CMD …`, `LABEL …`).
     async fn import(

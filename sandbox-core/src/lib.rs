@@ -85,7 +85,7 @@ pub use sandbox::{Sandbox, TtySize};
 pub use templates::bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
 pub use templates::build::{BuiltTemplate, DockerfileBuild, TemplateState};
 pub use templates::definition::{
-    Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE,
+    Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE, NO_HOST_CA_ENV,
 };
 pub use workspace::apply::{ApplyOptions, APPLY_FAIL_AFTER_ENV};
 pub use workspace::changes::{Change, ChangeKind, EntryType};

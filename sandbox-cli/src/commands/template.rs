@@ -26,6 +26,7 @@ fn options(b: &TemplateBuildArgs) -> TemplateBuildOptions {
     o.no_cache = b.no_cache;
     o.force = b.force;
     o.bootstrap = b.bootstrap;
+    o.no_host_ca |= b.no_host_ca;
     o
 }
 

@@ -34,6 +34,22 @@ pub(super) async fn image(
     }
 }
 
+/// Removes the image `id` when nothing uses it (no force: an image a container or another
+/// tag still uses stays, and that is not an error).
+pub(super) async fn remove_unused_image(docker: &Docker, host: &str, id: &str) -> Result<()> {
+    let opts = bollard::query_parameters::RemoveImageOptionsBuilder::default()
+        .force(false)
+        .noprune(false)
+        .build();
+    match docker.remove_image(id, Some(opts), None).await {
+        Ok(_) => Ok(()),
+        Err(e) => match map(host, e) {
+            e if matches!(status(&e), Some(404) | Some(409)) => Ok(()),
+            e => Err(e),
+        },
+    }
+}
+
 /// `Step 3/16 : RUN …` → `(3, 16)`.
 fn parse_step(line: &str) -> Option<(u32, u32)> {
     let rest = line.strip_prefix("Step ")?;

@@ -407,6 +407,10 @@ impl Backend for DockerBackend {
         build::build(&self.docker, &self.host, request, progress).await
     }
 
+    async fn remove_unused_image(&self, id: &str) -> Result<()> {
+        build::remove_unused_image(&self.docker, &self.host, id).await
+    }
+
     async fn import(
         &self,
         tag: &str,

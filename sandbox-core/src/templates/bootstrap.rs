@@ -1,6 +1,7 @@
 //! Producing the base image without a registry: debootstrap a Debian root filesystem from
-//! Debian's packages and import it. Explicit only (`docksandbox template build --bootstrap`):
-//! it runs a root program on the host.
+//! Debian's packages and import it: asked for (`docksandbox template build --bootstrap`), or
+//! when a template build finds no registry answering for its Debian base (said in one line).
+//! It runs a root program (debootstrap) on the host.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

@@ -14,9 +14,10 @@ use crate::error::{Error, Result};
 use crate::model::ca_bundle;
 use crate::model::label_keys::VERSION;
 use crate::progress::Progress;
+use crate::templates::bootstrap::BOOTSTRAP_IMAGE;
 use crate::templates::definition::{
-    hex16, Template, TemplateBuildOptions, BASE_IMAGE_ENV, TEMPLATE_BASE, TEMPLATE_HASH,
-    TEMPLATE_INPUTS, TEMPLATE_NAME,
+    hex16, Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE, TEMPLATE_BASE,
+    TEMPLATE_HASH, TEMPLATE_INPUTS, TEMPLATE_NAME,
 };
 
 /// Serializes builds within a process: concurrent `run`s needing the same template build it once.
@@ -96,21 +97,11 @@ impl<'e> TemplateBuilder<'e> {
             )
         })?;
         let ca = options
-            .ca_bundle
+            .build_ca_bundle()
             .as_deref()
             .map(ca_bundle::load)
             .transpose()?;
         let _guard = BUILD_LOCK.lock().await;
-        if options.bootstrap {
-            crate::templates::bootstrap::bootstrap_base_image(
-                self.engine,
-                &crate::templates::bootstrap::BootstrapOptions {
-                    image: options.base_image().to_string(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        }
         let mut out = Vec::new();
         for t in template.chain() {
             out.push(self.build_one(t, options, ca.as_deref(), true).await?);
@@ -129,7 +120,7 @@ impl<'e> TemplateBuilder<'e> {
             return Ok(());
         }
         let ca = options
-            .ca_bundle
+            .build_ca_bundle()
             .as_deref()
             .map(ca_bundle::load)
             .transpose()?;
@@ -177,7 +168,7 @@ impl<'e> TemplateBuilder<'e> {
     ) -> Result<BuiltTemplate> {
         let (from, from_arg) = match t.parent_template() {
             Some(p) => (p.image.clone(), "PARENT"),
-            None => (options.base_image().to_string(), "BASE_IMAGE"),
+            None => (self.base(options).await?, "BASE_IMAGE"),
         };
         let from_id = self.build_base_id(&from).await?;
         let inputs = {
@@ -228,7 +219,13 @@ impl<'e> TemplateBuilder<'e> {
             message: format!("building template {image}"),
         });
         let observer = |p: &Progress| self.engine.report(p);
+        let replaced = self.engine.backend.image(&image).await?.map(|i| i.id);
         let id = self.engine.backend.build(request, &observer).await?;
+        // The image the tag named before is left untagged: removed unless something uses it,
+        // so rebuilds leave no `<none>` images behind.
+        if let Some(old) = replaced.filter(|old| *old != id) {
+            self.engine.backend.remove_unused_image(&old).await?;
+        }
         self.engine.report(&Progress::Done {
             message: format!("built {image}"),
         });
@@ -237,6 +234,48 @@ impl<'e> TemplateBuilder<'e> {
             id,
             built: true,
         })
+    }
+
+    /// The image `base` is built FROM, made ready: the one named, or produced from Debian's
+    /// packages when `bootstrap` is asked; by default the registry's Debian image when the
+    /// engine has it or can pull it, else the Debian base made from Debian's packages (an
+    /// earlier one when there is one; the switch said in one line).
+    async fn base(&self, options: &TemplateBuildOptions) -> Result<String> {
+        let backend = &self.engine.backend;
+        if options.bootstrap {
+            self.bootstrap(options.base_image()).await?;
+            return Ok(options.base_image().to_string());
+        }
+        if options.base_image.is_some() || backend.image(DEFAULT_BASE_IMAGE).await?.is_some() {
+            return Ok(options.base_image().to_string());
+        }
+        if backend.image(BOOTSTRAP_IMAGE).await?.is_some() {
+            return Ok(BOOTSTRAP_IMAGE.to_string());
+        }
+        let why = match self.engine.pull(DEFAULT_BASE_IMAGE).await {
+            Ok(()) => return Ok(DEFAULT_BASE_IMAGE.to_string()),
+            Err(Error::ImageNotFound { reason, .. }) => reason,
+            Err(e) => e.to_string(),
+        };
+        self.engine.report(&Progress::Step {
+            message: format!(
+                "no registry answered for {DEFAULT_BASE_IMAGE} ({why}): producing the Debian base {BOOTSTRAP_IMAGE} from Debian's packages (debootstrap)"
+            ),
+        });
+        self.bootstrap(BOOTSTRAP_IMAGE).await?;
+        Ok(BOOTSTRAP_IMAGE.to_string())
+    }
+
+    /// Produces `image` from Debian's packages unless it exists.
+    async fn bootstrap(&self, image: &str) -> Result<()> {
+        crate::templates::bootstrap::bootstrap_base_image(
+            self.engine,
+            &crate::templates::bootstrap::BootstrapOptions {
+                image: image.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// The id of the image a template is built FROM, pulling it when missing.
@@ -282,7 +321,7 @@ impl<'e> TemplateBuilder<'e> {
             ));
         }
         let ca = options
-            .ca_bundle
+            .build_ca_bundle()
             .as_deref()
             .map(ca_bundle::load)
             .transpose()?;

@@ -27,6 +27,16 @@ pub const TEMPLATE_BASE: &str = "docksandbox.template.base-image";
 /// The registry image the `base` template is built FROM unless told otherwise.
 pub const DEFAULT_BASE_IMAGE: &str = "debian:bookworm-slim";
 
+/// Environment variable that, set to `1`, stops builds trusting the host's CA store.
+pub const NO_HOST_CA_ENV: &str = "DOCKSANDBOX_NO_HOST_CA";
+
+/// Where hosts keep their CA store (one PEM bundle), tried in order.
+const HOST_CA_STORES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
 /// Environment variable naming the image the `base` template is built FROM.
 pub const BASE_IMAGE_ENV: &str = "DOCKSANDBOX_BASE_IMAGE";
 
@@ -159,8 +169,11 @@ pub(crate) fn hex16(digest: &[u8]) -> String {
 pub struct TemplateBuildOptions {
     /// The image `base` is built FROM; [`DEFAULT_BASE_IMAGE`] when `None`.
     pub base_image: Option<String>,
-    /// A PEM bundle of CA certificates trusted during the build (and copied into `base`).
+    /// A PEM bundle of CA certificates trusted during the build (and copied into `base`);
+    /// `None`: the host's own CA store (see [`TemplateBuildOptions::build_ca_bundle`]).
     pub ca_bundle: Option<PathBuf>,
+    /// Do not trust the host's CA store during builds (only [`Self::ca_bundle`], if set).
+    pub no_host_ca: bool,
     /// Build every step again, ignoring the engine's layer cache.
     pub no_cache: bool,
     /// Build even when the image is up to date.
@@ -172,12 +185,14 @@ pub struct TemplateBuildOptions {
 }
 
 impl TemplateBuildOptions {
-    /// Options from the environment: [`BASE_IMAGE_ENV`] and [`CA_BUNDLE_ENV`].
+    /// Options from the environment: [`BASE_IMAGE_ENV`], [`CA_BUNDLE_ENV`] and
+    /// [`NO_HOST_CA_ENV`].
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         TemplateBuildOptions {
             base_image: var(BASE_IMAGE_ENV),
             ca_bundle: var(CA_BUNDLE_ENV).map(PathBuf::from),
+            no_host_ca: var(NO_HOST_CA_ENV).is_some_and(|v| v != "0"),
             ..Default::default()
         }
     }
@@ -192,6 +207,30 @@ impl TemplateBuildOptions {
     pub fn with_ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_bundle = Some(path.into());
         self
+    }
+
+    /// The CA bundle a build trusts: [`Self::ca_bundle`] when set, else (unless
+    /// [`Self::no_host_ca`]) the host's own store — `SSL_CERT_FILE`, then Debian's, Fedora's
+    /// and Alpine's paths — so that a build behind a TLS-inspecting proxy the host trusts
+    /// (npm, apt) works as on the host.
+    ///
+    /// ```
+    /// let o = docksandbox::TemplateBuildOptions { no_host_ca: true, ..Default::default() };
+    /// assert_eq!(o.build_ca_bundle(), None);
+    /// let o = docksandbox::TemplateBuildOptions::default().with_ca_bundle("/my/ca.pem");
+    /// assert_eq!(o.build_ca_bundle(), Some("/my/ca.pem".into()));
+    /// ```
+    pub fn build_ca_bundle(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.ca_bundle {
+            return Some(p.clone());
+        }
+        if self.no_host_ca {
+            return None;
+        }
+        let env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
+        env.into_iter()
+            .chain(HOST_CA_STORES.iter().map(PathBuf::from))
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0))
     }
 
     /// The image `base` is built FROM.
