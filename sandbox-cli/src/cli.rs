@@ -45,6 +45,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Stop sandboxes (`run` starts them again).
     Stop(StopArgs),
+    /// Remove stopped sandboxes and those whose workspace is gone (and, when asked, unused images and credentials volumes)
+    Prune(PruneArgs),
     /// Run a command in a running sandbox.
     Exec(ExecArgs),
     /// Build and list templates (the images sandboxes run in).
@@ -245,6 +247,33 @@ pub struct RmArgs {
     /// Sandboxes to remove
     #[arg(value_name = "SANDBOX", required_unless_present = "all")]
     pub sandboxes: Vec<String>,
+}
+
+/// `docksandbox prune`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  docksandbox prune -f\n  docksandbox prune --dry-run --images\n  docksandbox prune -f --filter since=24h"
+)]
+pub struct PruneArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+
+    /// Only sandboxes created at least this long ago: since=DURATION (90s, 30m, 24h, 7d)
+    #[arg(long = "filter", value_name = "since=DURATION")]
+    pub filters: Vec<String>,
+
+    /// Print what would be removed and remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also remove docksandbox's images that no container uses
+    #[arg(long)]
+    pub images: bool,
+
+    /// Also remove the agents' credentials volumes (their logins) that no sandbox uses
+    #[arg(long)]
+    pub volumes: bool,
 }
 
 /// `docksandbox stop`.

@@ -58,7 +58,10 @@ pub fn report_error(e: &docksandbox::Error, debug: bool) {
             eprintln!("  | {line}");
         }
     } else {
-        eprintln!("docksandbox: {}", one_line(&e.to_string()));
+        eprintln!(
+            "docksandbox: {}",
+            one_line(&e.message_with(&crate::words::word))
+        );
     }
     if debug {
         eprintln!("docksandbox: debug: [{}] {e:?}", e.kind().code());

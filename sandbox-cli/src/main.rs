@@ -10,6 +10,7 @@ mod progress;
 mod session;
 mod table;
 mod tty;
+mod words;
 
 use std::io::Write;
 

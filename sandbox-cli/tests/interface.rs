@@ -20,6 +20,7 @@ fn help_texts_are_stable() {
         "inspect",
         "rm",
         "stop",
+        "prune",
         "exec",
         "version",
         "completion",

@@ -388,3 +388,62 @@ fn a_missing_template_reports_the_pull_step_and_leaves_nothing() {
         .unwrap();
     assert_one_line_error(&out, 125, &["docksandbox-test/missing:never"]);
 }
+
+#[test]
+fn errors_name_the_flag_and_show_paths_as_typed_and_as_resolved() {
+    let env = env_or_skip!();
+    let ws = env.workspace("words");
+    let before = env.containers();
+    // A relative -v path: as typed, and resolved against the current directory (no `/./`).
+    let out = env
+        .run(&ws)
+        .current_dir(&ws)
+        .args(["-v", "./missing:/data", "shell", "-c", "true"])
+        .output()
+        .unwrap();
+    let resolved = format!("`{}/missing`", ws.display());
+    assert_one_line_error(
+        &out,
+        125,
+        &[
+            "invalid -v/--volume ./missing:/data (mounts[0].host)",
+            &resolved,
+        ],
+    );
+    assert!(!stderr(&out).contains("/./"), "{}", show(&out));
+    for (args, want) in [
+        (vec!["-e", "NOVALUE"], "invalid -e/--env (env): `NOVALUE`"),
+        (
+            vec!["--memory", "lots"],
+            "invalid --memory (memory): `lots`",
+        ),
+        (vec!["--name", "a b"], "invalid --name (name): `a b`"),
+        (
+            vec!["--secret-host", "NOPE=api.x.test"],
+            "invalid --secret-host NOPE=api.x.test (secret_hosts[0])",
+        ),
+    ] {
+        let out = env
+            .run(&ws)
+            .args(&args)
+            .args(["shell", "-c", "true"])
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, 125, &[want]);
+    }
+    assert_eq!(env.containers(), before, "a refused run created something");
+    // A changed setting names the flag and the CLI's way to apply it.
+    let out = env
+        .run(&ws)
+        .args(["-q", "shell", "-c", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let out = env
+        .run(&ws)
+        .args(["-e", "X=1", "shell", "-c", "true"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["-e/--env X (env.X)", "pass --recreate"]);
+    assert!(!stderr(&out).contains("recreate(true)"), "{}", show(&out));
+}

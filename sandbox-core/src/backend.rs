@@ -446,8 +446,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         progress: &(dyn for<'p> Fn(&'p crate::Progress) + Send + Sync),
     ) -> Result<String>;
     /// Removes the image `id` unless a container or a tag still uses it (then it stays, and
-    /// that is not an error): what a rebuild replaced.
-    async fn remove_unused_image(&self, id: &str) -> Result<()>;
+    /// that is not an error): what a rebuild replaced. `true` when it was removed.
+    async fn remove_unused_image(&self, id: &str) -> Result<bool>;
+    /// Images carrying the label `key`: `(id, tags)`.
+    async fn list_images(&self, key: &str) -> Result<Vec<(String, Vec<String>)>>;
+    /// Names of the volumes carrying every label of `labels` (`(key, "")`: the key alone).
+    async fn list_volumes(&self, labels: &[(&str, &str)]) -> Result<Vec<String>>;
     /// Imports a root filesystem (a tar stream) as image `tag`, applying Dockerfile
     /// `changes` (`ENV …`, `CMD …`, `LABEL …`).
     async fn import(

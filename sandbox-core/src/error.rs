@@ -22,6 +22,29 @@ impl std::fmt::Display for FieldChange {
     }
 }
 
+/// A spec field's name in its parts, for the front doors' tables: `mounts[0].host` →
+/// `("mounts", Some(0), Some("host"))`, `env.FOO` → `("env", None, Some("FOO"))`, `memory` →
+/// `("memory", None, None)`.
+///
+/// ```
+/// assert_eq!(docksandbox::split_field("mounts[0].host"), ("mounts", Some(0), Some("host")));
+/// assert_eq!(docksandbox::split_field("env.FOO"), ("env", None, Some("FOO")));
+/// assert_eq!(docksandbox::split_field("memory"), ("memory", None, None));
+/// ```
+pub fn split_field(field: &str) -> (&str, Option<usize>, Option<&str>) {
+    let end = field.find(['[', '.']).unwrap_or(field.len());
+    let (root, mut rest) = field.split_at(end);
+    let mut index = None;
+    if let Some(r) = rest.strip_prefix('[') {
+        if let Some((n, after)) = r.split_once(']') {
+            index = n.parse().ok();
+            rest = after;
+        }
+    }
+    let key = rest.strip_prefix('.').filter(|k| !k.is_empty());
+    (root, index, key)
+}
+
 /// Everything that can go wrong in docksandbox.
 ///
 /// Bindings map each variant once (Python exception classes, Node error codes); the
@@ -101,7 +124,7 @@ pub enum Error {
     },
 
     /// The sandbox for this workspace exists with another configuration.
-    #[error("sandbox `{name}` exists with another configuration ({}); pass recreate (CLI: --recreate) to replace it, or `docksandbox rm {name}` first", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("sandbox `{name}` exists with another configuration ({}); pass `recreate(true)` to replace it, or `docksandbox rm {name}` first", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     ConfigChanged {
         /// The existing sandbox's name.
         name: String,
@@ -312,6 +335,52 @@ impl Error {
             | Error::TemplateBuildFailed { .. }
             | Error::BootstrapFailed { .. } => ErrorKind::Image,
             _ => ErrorKind::Other,
+        }
+    }
+
+    /// The spec field this error is about (`mounts[0].host`, `env`, …), when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidSpec { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// This error's message in a front door's words: `word(name)` gives how the CLI, Python
+    /// or Node calls a spec field (`mounts[0].host` → `-v/--volume ./data:/data`) or an
+    /// option (`recreate` → `--recreate`); `None` keeps the library's name. The wrappers keep
+    /// one table each and translate; the message itself is the core's.
+    ///
+    /// ```
+    /// let e = docksandbox::Error::InvalidSpec {
+    ///     field: "memory".into(),
+    ///     reason: "`lots` is not a size like 512m or 2g".into(),
+    /// };
+    /// let cli = e.message_with(&|f| (f == "memory").then(|| "--memory".to_string()));
+    /// assert_eq!(cli, "invalid --memory (memory): `lots` is not a size like 512m or 2g");
+    /// assert_eq!(e.message_with(&|_| None), e.to_string());
+    /// ```
+    pub fn message_with(&self, word: &dyn Fn(&str) -> Option<String>) -> String {
+        match self {
+            Error::InvalidSpec { field, reason } => match word(field) {
+                Some(w) => format!("invalid {w} ({field}): {reason}"),
+                None => self.to_string(),
+            },
+            Error::ConfigChanged { name, changes } => {
+                let list: Vec<String> = changes
+                    .iter()
+                    .map(|c| match word(&c.field) {
+                        Some(w) => format!("{w} ({}): {} -> {}", c.field, c.stored, c.requested),
+                        None => c.to_string(),
+                    })
+                    .collect();
+                format!(
+                    "sandbox `{name}` exists with another configuration ({}); pass {} to replace it, or `docksandbox rm {name}` first",
+                    list.join("; "),
+                    word("recreate").unwrap_or_else(|| "`recreate(true)`".into())
+                )
+            }
+            _ => self.to_string(),
         }
     }
 

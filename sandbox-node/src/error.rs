@@ -22,7 +22,8 @@ pub(crate) fn to_js(env: &Env, e: CoreError) -> napi::Error {
 }
 
 fn build(env: &Env, e: CoreError) -> napi::Result<Object<'_>> {
-    let mut obj = env.create_error(napi::Error::from_reason(e.to_string()))?;
+    let message = e.message_with(&crate::words::word);
+    let mut obj = env.create_error(napi::Error::from_reason(message))?;
     obj.set_named_property("code", e.kind().code())?;
     match e {
         CoreError::ExecTimeout { stdout, stderr, .. } => {

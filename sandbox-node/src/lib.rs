@@ -11,6 +11,7 @@ mod options;
 mod sandbox;
 mod stream;
 mod task;
+mod words;
 mod workspace;
 
 use std::sync::OnceLock;

@@ -38,6 +38,25 @@ test('DOCKER_UNAVAILABLE: no engine at DOCKER_HOST', async () => {
   }
 })
 
+engineTest('errors name the option as Node spells it', async () => {
+  const cases = [
+    [{ volumes: ['/definitely/missing/dir:/data'] }, 'invalid option `volumes[0]` (mounts[0].host): '],
+    [{ memory: 'lots' }, 'invalid option `memory` (memory): `lots`'],
+    [{ name: 'a b' }, 'invalid option `name` (name): `a b`'],
+    [{ network: 'foo' }, 'invalid option `network` (network): `foo`'],
+    [{ env: { 'A=B': 'x' } }, 'invalid option `env.A=B` (env.A=B): '],
+  ]
+  for (const [c, words] of cases) {
+    const err = await rejectsWith(assert, ds.run(options(c)), 'INVALID_SPEC')
+    assert.ok(err.message.startsWith(words), err.message)
+  }
+  const ws = workspace()
+  await run({ workspace: ws })
+  const err = await rejectsWith(assert, run({ workspace: ws, env: { X: '1' } }), 'CONFIG_CHANGED')
+  assert.match(err.message, /option `env\.X` \(env\.X\): \(unset\) -> 1/)
+  assert.match(err.message, /pass `recreate: true`/)
+})
+
 engineTest('INVALID_SPEC: refused input, nothing created', async () => {
   const before = (await testContainers()).length
   const cases = [

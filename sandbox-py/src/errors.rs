@@ -90,7 +90,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The Python exception for a core error.
 pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
-    let msg = e.to_string();
+    let msg = e.message_with(&crate::words::word);
     let err = match e.kind() {
         ErrorKind::DockerUnavailable => DockerUnavailableError::new_err(msg),
         ErrorKind::InvalidSpec => InvalidSpecError::new_err(msg),

@@ -11,6 +11,7 @@ mod network;
 mod runtime;
 mod sandbox;
 mod stream;
+mod words;
 mod workspace;
 
 use std::path::PathBuf;

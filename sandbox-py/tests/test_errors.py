@@ -88,3 +88,28 @@ def test_image_error(workspace: Path) -> None:
     with pytest.raises(docksandbox.ImageError) as e:
         run(workspace, template="docksandbox/no-such-image:never")
     assert "docksandbox/no-such-image:never" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"volumes": ["/definitely/missing/dir:/data"]}, "invalid `volumes[0]` (mounts[0].host): "),
+        ({"memory": "lots"}, "invalid `memory=` (memory): `lots`"),
+        ({"name": "a b"}, "invalid `name=` (name): `a b`"),
+        ({"network": "foo"}, "invalid `network=` (network): `foo`"),
+        ({"env": {"A=B": "x"}}, "invalid `env['A=B']` (env.A=B): "),
+    ],
+    ids=["volumes", "memory", "name", "network", "env"],
+)
+def test_errors_name_the_kwarg(workspace: Path, kw: dict[str, object], words: str) -> None:
+    with pytest.raises(docksandbox.InvalidSpecError) as e:
+        run(workspace, **kw)
+    assert str(e.value).startswith(words), str(e.value)
+
+
+def test_a_changed_setting_names_the_keyword_and_recreate(workspace: Path) -> None:
+    run(workspace)
+    with pytest.raises(docksandbox.ConfigChangedError) as e:
+        run(workspace, env={"X": "1"})
+    msg = str(e.value)
+    assert "`env['X']` (env.X): (unset) -> 1" in msg and "pass `recreate=True`" in msg, msg

@@ -9,6 +9,7 @@ pub mod guard;
 mod inspect;
 mod ls;
 mod network;
+mod prune;
 mod rm;
 mod run;
 mod stop;
@@ -65,6 +66,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Inspect(a) => inspect::inspect(&g, a).await,
         Command::Rm(a) => rm::rm(&g, a).await,
         Command::Stop(a) => stop::stop(&g, a).await,
+        Command::Prune(a) => prune::prune(&g, a).await,
         Command::Exec(a) => exec::exec(&g, a).await,
         Command::Template(a) => template::template(&g, a).await,
         Command::Network(a) => network::network(&g, a).await,

@@ -11,6 +11,11 @@ use crate::tty::{self, RawMode};
 
 /// The request the flags describe; every rule about the values is the core's.
 pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
+    crate::words::remember("mounts", &a.volumes);
+    crate::words::remember("add_hosts", &a.add_hosts);
+    crate::words::remember("writable", &a.writable);
+    crate::words::remember("secrets", &a.secrets);
+    crate::words::remember("secret_hosts", &a.secret_hosts);
     Ok(RunRequest {
         workspace: a.workspace.clone(),
         agent: a.agent().to_string(),

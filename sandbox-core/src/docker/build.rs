@@ -36,18 +36,46 @@ pub(super) async fn image(
 
 /// Removes the image `id` when nothing uses it (no force: an image a container or another
 /// tag still uses stays, and that is not an error).
-pub(super) async fn remove_unused_image(docker: &Docker, host: &str, id: &str) -> Result<()> {
+pub(super) async fn remove_unused_image(docker: &Docker, host: &str, id: &str) -> Result<bool> {
     let opts = bollard::query_parameters::RemoveImageOptionsBuilder::default()
         .force(false)
         .noprune(false)
         .build();
     match docker.remove_image(id, Some(opts), None).await {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(true),
         Err(e) => match map(host, e) {
-            e if matches!(status(&e), Some(404) | Some(409)) => Ok(()),
+            e if matches!(status(&e), Some(404) | Some(409)) => Ok(false),
             e => Err(e),
         },
     }
+}
+
+/// Images carrying the label `key`: `(id, tags)`.
+pub(super) async fn list_images(
+    docker: &Docker,
+    host: &str,
+    key: &str,
+) -> Result<Vec<(String, Vec<String>)>> {
+    let filters = std::collections::HashMap::from([("label", vec![key.to_string()])]);
+    let opts = bollard::query_parameters::ListImagesOptionsBuilder::default()
+        .all(false)
+        .filters(&filters)
+        .build();
+    let list = docker
+        .list_images(Some(opts))
+        .await
+        .map_err(|e| map(host, e))?;
+    Ok(list
+        .into_iter()
+        .map(|i| {
+            let tags = i
+                .repo_tags
+                .into_iter()
+                .filter(|t| t != "<none>:<none>")
+                .collect();
+            (i.id, tags)
+        })
+        .collect())
 }
 
 /// `Step 3/16 : RUN …` → `(3, 16)`.

@@ -407,8 +407,33 @@ impl Backend for DockerBackend {
         build::build(&self.docker, &self.host, request, progress).await
     }
 
-    async fn remove_unused_image(&self, id: &str) -> Result<()> {
+    async fn remove_unused_image(&self, id: &str) -> Result<bool> {
         build::remove_unused_image(&self.docker, &self.host, id).await
+    }
+
+    async fn list_images(&self, key: &str) -> Result<Vec<(String, Vec<String>)>> {
+        build::list_images(&self.docker, &self.host, key).await
+    }
+
+    async fn list_volumes(&self, labels: &[(&str, &str)]) -> Result<Vec<String>> {
+        let filters: HashMap<&str, Vec<String>> = HashMap::from([(
+            "label",
+            labels.iter().map(|(k, v)| label_filter(k, v)).collect(),
+        )]);
+        let opts = bollard::query_parameters::ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(|e| map(&self.host, e))?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
     }
 
     async fn import(

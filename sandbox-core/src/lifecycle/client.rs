@@ -32,7 +32,7 @@ use crate::workspace::guard_check::{self, GuardReport};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Client {
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 impl Client {

@@ -7,5 +7,6 @@ pub(crate) mod container_config;
 pub(crate) mod entrypoint;
 pub(crate) mod mount_check;
 pub(crate) mod network_words;
+pub(crate) mod prune;
 pub(crate) mod request;
 pub(crate) mod run;

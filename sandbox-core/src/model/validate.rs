@@ -126,7 +126,8 @@ pub fn absolutize(p: impl AsRef<Path>) -> Result<PathBuf> {
     if p.is_absolute() {
         Ok(p.to_path_buf())
     } else {
-        Ok(std::env::current_dir()?.join(p))
+        // `./data` is shown as `/cwd/data`, not `/cwd/./data` (`..` is left to canonicalizing).
+        Ok(std::env::current_dir()?.join(p).components().collect())
     }
 }
 
