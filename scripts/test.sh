@@ -45,8 +45,8 @@ else
 fi
 rm -f "$fuzzlog"
 
-echo "== main job smoke test (quick start on this directory)"
-cargo run --quiet -p docksandbox-examples --example quickstart || status=$?
+echo "== main job (README's first command: scripts/main-job.sh, the quick start on this directory)"
+scripts/main-job.sh || status=$?
 main_job=$(docker ps -aq --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell)
 [ -z "$main_job" ] || docker rm -f $main_job >/dev/null
 
@@ -59,6 +59,9 @@ if [ -f sandbox-node/package.json ] && [ -x sandbox-node/test.sh ]; then
   echo "== Node package"
   if ! sandbox-node/test.sh 2>&1 | tee "$nodelog"; then status=1; fi
 fi
+
+echo "== README snippets and examples (scripts/run-snippets.sh)"
+if ! scripts/run-snippets.sh 2>&1 | tee -a "$log"; then status=1; fi
 
 echo "== benchmark smoke test (quick mode, so the benchmark cannot rot)"
 if py=$(bench/setup-peers.sh); then
