@@ -296,6 +296,11 @@ async fn the_real_claude_cli_sends_a_key_it_never_had() {
     // Only the Claude profile's default makes this a secret: no --secret flag.
     std::env::set_var("ANTHROPIC_API_KEY", &value);
     let ws = env.workspace("claude secrets");
+    // A root-owned workspace, as in CI boxes and dev containers: the agent runs as root, and
+    // Claude Code refuses --dangerously-skip-permissions as root unless its profile's
+    // IS_SANDBOX=1 is set (the network tests run as root, so this workspace is root's).
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&ws).unwrap().uid(), 0, "the workspace is not root's");
     let sb = env
         .builder(&ws)
         .agent(Claude)
