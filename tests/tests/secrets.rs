@@ -300,7 +300,11 @@ async fn the_real_claude_cli_sends_a_key_it_never_had() {
     // Claude Code refuses --dangerously-skip-permissions as root unless its profile's
     // IS_SANDBOX=1 is set (the network tests run as root, so this workspace is root's).
     use std::os::unix::fs::MetadataExt;
-    assert_eq!(std::fs::metadata(&ws).unwrap().uid(), 0, "the workspace is not root's");
+    assert_eq!(
+        std::fs::metadata(&ws).unwrap().uid(),
+        0,
+        "the workspace is not root's"
+    );
     let sb = env
         .builder(&ws)
         .agent(Claude)
