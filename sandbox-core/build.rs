@@ -10,6 +10,10 @@
 //! with `crt-static`. When neither works the program is left out (an empty file): sandboxes then
 //! use the engine's exec (execd), or `proxy` networking fails with an error naming the fix.
 //!
+//! Each program's source directory comes from its crate's build script (`links`, as
+//! `DEP_DOCKSANDBOX_EXECD_ROOT` / `DEP_DOCKSANDBOX_PROXY_ROOT`), so a build of the published
+//! crate finds them in the registry as a build of this workspace finds them beside it.
+//!
 //! `DOCKSANDBOX_EXECD=/path/to/docksandbox-execd` and `DOCKSANDBOX_PROXY=/path/to/docksandbox-proxy`
 //! embed prebuilt programs instead.
 
@@ -37,7 +41,13 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
     for (dir, bin, var, without) in PROGRAMS {
-        embed(&out, &manifest.join("..").join(dir), bin, var, without);
+        // The crate's source: from its build script (`links`), which works for the registry's
+        // copy as for this workspace; else beside this crate.
+        let links = format!("DEP_{}_ROOT", bin.replace('-', "_").to_uppercase());
+        let crate_dir = env::var_os(&links)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| manifest.join("..").join(dir));
+        embed(&out, &crate_dir, bin, var, without);
     }
 }
 
