@@ -178,7 +178,18 @@ fn interactive_run_in_tmux() {
 
     // Ctrl-C is a byte for the sandbox: it interrupts the command there, the session lives.
     tmux.type_line("sleep 600");
-    std::thread::sleep(Duration::from_millis(500));
+    // Once `sleep 600` runs in the sandbox (polled, no fixed wait), Ctrl-C must end it.
+    let sleeping = wait_for(SCREEN_TIMEOUT, || {
+        env.containers()
+            .iter()
+            .any(|id| common::docker(&["top", id]).contains("sleep 600"))
+            .then_some(())
+    });
+    assert!(
+        sleeping.is_some(),
+        "sleep 600 never ran:\n{}",
+        tmux.screen()
+    );
     tmux.send(&["C-c"]);
     tmux.type_line("echo AFTER-$((1+1))-CTRL-C");
     tmux.wait_line("AFTER-2-CTRL-C");
