@@ -52,7 +52,7 @@ need_pkg debootstrap debootstrap
 ca=${DOCKSANDBOX_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 args=(--bootstrap)
 [ -f "$ca" ] && args+=(--ca-bundle "$ca")
-cargo build --quiet -p docksandbox-cli
+cargo build -p docksandbox-cli   # cargo's own progress lines while it compiles
 for template in ${DOCKSANDBOX_TEMPLATES:-claude codex}; do
   cargo run --quiet -p docksandbox-cli -- template build "$template" "${args[@]}"
 done

@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # Only what the main job runs on; scripts/test.sh builds the rest.
 DOCKSANDBOX_TEMPLATES="${DOCKSANDBOX_TEMPLATES:-base}" scripts/build-images.sh
+cargo build -p docksandbox-examples --example quickstart   # progress while it compiles
 exec cargo run --quiet -p docksandbox-examples --example quickstart
