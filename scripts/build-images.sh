@@ -15,10 +15,8 @@ have() { # have IMAGE: the image exists and was built by this recipe
   [ "$(docker image inspect -f '{{index .Config.Labels "docksandbox.recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]
 }
 
-need_pkg() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  echo "installing $2 from Debian's packages"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+need_pkg() { # need_pkg COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 || "$here/apt-install.sh" "$2"
 }
 
 work=$(mktemp -d)

@@ -28,16 +28,7 @@ if [ "${1:-}" = "--all" ]; then
   if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3-venv); fi
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
-  if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "error: ${need[*]} missing; install it as root (apt-get install ${need[*]})" >&2
-      exit 1
-    fi
-    echo "installing ${need[*]} from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/tmp/docksandbox-apt.log 2>&1 \
-      || { tail -20 /tmp/docksandbox-apt.log >&2; exit 1; }
-  fi
+  "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
 fi
 
 "$here/start-docker.sh"

@@ -17,16 +17,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the network tests' te
 command -v openssl >/dev/null 2>&1 || need+=(openssl)    # its TLS server's certificate
 command -v curl >/dev/null 2>&1 || need+=(curl)          # the proxy's interception tests
 command -v musl-gcc >/dev/null 2>&1 || need+=(musl-tools) # the static proxy's TLS (ring's C code)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "error: ${need[*]} missing; install it as root (apt-get install ${need[*]})" >&2
-    exit 1
-  fi
-  echo "installing ${need[*]} from Debian's packages"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/tmp/docksandbox-apt.log 2>&1 \
-    || { tail -20 /tmp/docksandbox-apt.log >&2; exit 1; }
-fi
+"$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
 
 # The in-sandbox exec helper is built static for musl when that target is installed (else for
 # gnu with crt-static): add it when rustup can, and go on without it when it cannot.

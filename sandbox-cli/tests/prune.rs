@@ -64,20 +64,12 @@ fn prune_removes_stopped_and_orphaned_sandboxes_and_keeps_running_ones() {
 
     // Images: an unused template image is listed, one a container uses is not.
     let dir = env.workspace("prune-image");
-    std::fs::write(
-        dir.join("Dockerfile"),
-        format!("FROM {BUSYBOX}\nRUN echo {} > /id\n", env.run_id),
-    )
-    .unwrap();
     let tag = format!("docksandbox-cli-test/prune-{}:latest", env.run_id);
-    let out = cli()
-        .args(["template", "build", "-q", "-f"])
-        .arg(dir.join("Dockerfile"))
-        .args(["-t", &tag])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
+    common::build_dockerfile(
+        &dir,
+        &format!("FROM {BUSYBOX}\nRUN echo {} > /id\n", env.run_id),
+        &tag,
+    );
     let dry = || {
         let out = cli()
             .args(["prune", "--dry-run", "--images", "--volumes"])

@@ -194,22 +194,11 @@ fn a_rebuild_removes_the_image_it_replaced() {
     let dir = env.workspace("rebuild");
     let tag = format!("docksandbox-cli-test/rebuild-{}:latest", env.run_id);
     let build = |step: &str| {
-        std::fs::write(
-            dir.join("Dockerfile"),
-            format!("FROM {BUSYBOX}\nRUN echo {step} > /step\n"),
+        common::build_dockerfile(
+            &dir,
+            &format!("FROM {BUSYBOX}\nRUN echo {step} > /step\n"),
+            &tag,
         )
-        .unwrap();
-        let out = cli()
-            .args(["template", "build", "-q", "-f"])
-            .arg(dir.join("Dockerfile"))
-            .args(["-t", &tag])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", show(&out));
-        common::docker(&["image", "inspect", "-f", "{{.Id}}", &tag])
-            .trim()
-            .to_string()
     };
     let first = build("one");
     let second = build("two");

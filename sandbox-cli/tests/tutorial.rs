@@ -27,20 +27,12 @@ fn the_seed_tutorials_commands_work_as_written() {
     // A template whose `claude` prints its arguments.
     let dir = env.workspace("fake-claude");
     std::fs::write(dir.join("claude"), "#!/bin/sh\necho \"claude got: $*\"\n").unwrap();
-    std::fs::write(
-        dir.join("Dockerfile"),
-        format!("FROM {BUSYBOX}\nCOPY claude /bin/claude\nRUN chmod 755 /bin/claude\n"),
-    )
-    .unwrap();
     let fake = format!("docksandbox-cli-test/fake-claude-{}:latest", env.run_id);
-    let out = cli()
-        .args(["template", "build", "-q", "-f"])
-        .arg(dir.join("Dockerfile"))
-        .args(["-t", &fake])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
+    common::build_dockerfile(
+        &dir,
+        &format!("FROM {BUSYBOX}\nCOPY claude /bin/claude\nRUN chmod 755 /bin/claude\n"),
+        &fake,
+    );
 
     // run -e KEY=VALUE
     let ws = env.workspace("env-project");

@@ -143,6 +143,23 @@ macro_rules! env_or_skip {
     };
 }
 
+/// Builds `dockerfile` (its text, written into `dir`) as image `tag` with `template build -f`
+/// and returns the image id.
+pub fn build_dockerfile(dir: &Path, dockerfile: &str, tag: &str) -> String {
+    std::fs::write(dir.join("Dockerfile"), dockerfile).unwrap();
+    let out = cli()
+        .args(["template", "build", "-q", "-f"])
+        .arg(dir.join("Dockerfile"))
+        .args(["-t", tag])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    docker(&["image", "inspect", "-f", "{{.Id}}", tag])
+        .trim()
+        .to_string()
+}
+
 /// Runs the docker CLI and returns its stdout.
 pub fn docker(args: &[&str]) -> String {
     let out = std::process::Command::new("docker")
