@@ -56,6 +56,57 @@ async fn sh(sb: &Sandbox, script: &str) -> String {
         .to_string()
 }
 
+/// The secret's value is nowhere the sandbox or the engine shows: not in any process's
+/// environment or the files under /etc, /tmp and /home inside (where the credentials volume
+/// is mounted), not in `docker inspect` or `logs` of the sandbox or its proxy, not in any
+/// volume the sandbox mounts (searched with a throwaway container), not in `inspect`. Returns
+/// the names of those volumes.
+async fn assert_value_nowhere(sb: &Sandbox, value: &str) -> Vec<String> {
+    let inside = sh(
+        sb,
+        &format!("env; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rl -- '{value}' /proc/*/environ /etc /tmp /home 2>/dev/null; true"),
+    )
+    .await;
+    assert!(!inside.contains(value), "the value is inside the sandbox");
+    let proxy = format!("{}-proxy", sb.name());
+    let mut seen = vec![
+        docker(&["inspect", sb.id()]),
+        docker(&["inspect", &proxy]),
+        docker(&["logs", sb.id()]),
+        docker(&["logs", &proxy]),
+        serde_json::to_string(&sb.inspect().await.unwrap()).unwrap(),
+    ];
+    let mounts = docker(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
+        sb.id(),
+    ]);
+    let volumes: Vec<String> = mounts.split_whitespace().map(String::from).collect();
+    for v in &volumes {
+        let mount = format!("{v}:/v:ro");
+        seen.push(docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &mount,
+            BUSYBOX,
+            "sh",
+            "-c",
+            &format!("grep -rl -- '{value}' /v; true"),
+        ]));
+    }
+    for out in seen {
+        assert!(
+            !out.contains(value),
+            "the value is in the engine's view: {out}"
+        );
+    }
+    volumes
+}
+
 #[tokio::test]
 async fn the_value_reaches_its_host_and_nothing_inside_holds_it() {
     let env = env_or_skip!();
@@ -197,26 +248,7 @@ async fn the_value_reaches_its_host_and_nothing_inside_holds_it() {
     );
 
     // The value is nowhere the sandbox or the engine shows.
-    let inside = sh(
-        &sb,
-        &format!("env; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rl -- '{value}' /proc/*/environ /etc /tmp /home 2>/dev/null; true"),
-    )
-    .await;
-    assert!(!inside.contains(&value), "the value is inside the sandbox");
-    let proxy = format!("{}-proxy", sb.name());
-    for out in [
-        docker(&["inspect", sb.id()]),
-        docker(&["inspect", &proxy]),
-        docker(&["logs", sb.id()]),
-        docker(&["logs", &proxy]),
-    ] {
-        assert!(
-            !out.contains(&value),
-            "the value is in the engine's view: {out}"
-        );
-    }
-    let info = serde_json::to_string(&sb.inspect().await.unwrap()).unwrap();
-    assert!(!info.contains(&value));
+    assert_value_nowhere(&sb, &value).await;
     sb.remove().await.unwrap();
     std::env::remove_var(docksandbox::PROXY_UPSTREAM_CA_ENV);
 }
@@ -351,51 +383,11 @@ async fn the_real_claude_cli_sends_a_key_it_never_had() {
 
     // Nowhere inside (the credentials volume is mounted at ~/.claude and ~/.claude.json), nor
     // in the engine's view of the sandbox, its proxy or its volumes.
-    let inside = sh(
-        &sb,
-        &format!("cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rl -- '{value}' /proc/*/environ /etc /tmp /home 2>/dev/null; true"),
-    )
-    .await;
-    assert!(!inside.contains(&value), "the value is inside the sandbox");
-    let proxy = format!("{}-proxy", sb.name());
-    let mut seen = vec![
-        docker(&["inspect", sb.id()]),
-        docker(&["inspect", &proxy]),
-        docker(&["logs", sb.id()]),
-        docker(&["logs", &proxy]),
-    ];
-    let mounts = docker(&[
-        "inspect",
-        "-f",
-        "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
-        sb.id(),
-    ]);
-    let volumes: Vec<&str> = mounts.split_whitespace().collect();
+    let volumes = assert_value_nowhere(&sb, &value).await;
     assert!(
         volumes.iter().any(|v| v.contains("claude")),
-        "no credentials volume: {mounts}"
+        "no credentials volume was searched: {volumes:?}"
     );
-    for v in &volumes {
-        let mount = format!("{v}:/v:ro");
-        seen.push(docker(&[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "-v",
-            &mount,
-            BUSYBOX,
-            "sh",
-            "-c",
-            &format!("grep -rl -- '{value}' /v; true"),
-        ]));
-    }
-    for out in seen {
-        assert!(
-            !out.contains(&value),
-            "the value is in the engine's view: {out}"
-        );
-    }
     sb.remove().await.unwrap();
     std::env::remove_var(docksandbox::PROXY_UPSTREAM_CA_ENV);
 }
