@@ -89,9 +89,13 @@ pub struct RunArgs {
     #[arg(short = 't', long, value_name = "IMAGE")]
     pub template: Option<String>,
 
-    /// Mount the Docker socket: this gives the agent control of the Docker engine
+    /// Mount the Docker socket: this gives the agent control of the Docker engine (the same as --docker host)
     #[arg(long)]
     pub mount_docker_socket: bool,
+
+    /// Docker inside the sandbox: none; scoped (a filtered engine: the agent builds and runs containers of its own, binds only from the workspace, nothing privileged); host (the engine itself: root on the host) [default: none]
+    #[arg(long, value_name = "none|scoped|host")]
+    pub docker: Option<String>,
 
     /// Where the agent's login lives: sandbox (a volume shared by the agent's sandboxes) or none [default: sandbox]
     #[arg(long, value_name = "sandbox|none")]

@@ -12,6 +12,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("env", "-e/--env"),
     ("template", "-t/--template"),
     ("mount_docker_socket", "--mount-docker-socket"),
+    ("docker", "--docker"),
     ("credentials", "--credentials"),
     ("name", "--name"),
     ("recreate", "--recreate"),

@@ -40,6 +40,7 @@ mod model;
 mod progress;
 mod reuse;
 mod sandbox;
+mod scoped_docker;
 mod templates;
 mod workspace;
 
@@ -63,6 +64,7 @@ pub use lifecycle::run::RunOptions;
 pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};
 pub use model::ca_bundle::CA_BUNDLE_ENV;
 pub use model::credentials::CredentialsMode;
+pub use model::docker_access::DockerAccess;
 pub use model::key_value::parse_pair;
 pub use model::mount::Mount;
 pub use model::naming::{credentials_volume, derive_name};
@@ -83,6 +85,7 @@ pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
 pub use sandbox::exec_output::{ExecOutput, ExecStream};
 pub use sandbox::info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
 pub use sandbox::{Sandbox, TtySize};
+pub use scoped_docker::proxy::Children;
 pub use templates::bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
 pub use templates::build::{BuiltTemplate, DockerfileBuild, TemplateState};
 pub use templates::definition::{

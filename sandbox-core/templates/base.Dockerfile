@@ -37,6 +37,22 @@ RUN set -eu; \
     ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm; \
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; \
     node --version; npm --version
+# The docker CLI (Debian's docker.io without its engine) and docker-compose, with a `docker
+# compose` plugin shim: what `--docker scoped` sandboxes talk to their scoped engine with.
+RUN set -eu; \
+    apt-get update; \
+    cd /tmp; apt-get download docker.io; dpkg-deb -x docker.io_*.deb /tmp/docker.io; \
+    install -m 0755 /tmp/docker.io/usr/bin/docker /usr/local/bin/docker; \
+    rm -rf /tmp/docker.io /tmp/docker.io_*.deb; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-compose; \
+    rm -rf /var/lib/apt/lists/*; \
+    mkdir -p /usr/local/lib/docker/cli-plugins; \
+    printf '%s\n' '#!/bin/sh' \
+      'if [ "$1" = docker-cli-plugin-metadata ]; then' \
+      '  echo "{\"SchemaVersion\":\"0.1.0\",\"Vendor\":\"docksandbox\",\"Version\":\"1.29\",\"ShortDescription\":\"docker-compose\"}"; exit 0; fi' \
+      'shift; exec docker-compose "$@"' >/usr/local/lib/docker/cli-plugins/docker-compose; \
+    chmod 0755 /usr/local/lib/docker/cli-plugins/docker-compose; \
+    docker --version; docker-compose --version
 RUN set -eu; \
     id agent >/dev/null 2>&1 || useradd --create-home --uid 1000 --user-group --shell /bin/bash agent; \
     echo 'agent ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/agent; \

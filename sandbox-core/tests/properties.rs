@@ -231,7 +231,13 @@ fn valid_spec(parts: &ValidParts, ws: &Path) -> SandboxSpec {
             read_only: *read_only,
         });
     }
-    spec.mount_docker_socket = parts.mount_docker_socket;
+    spec.docker = parts.mount_docker_socket.map(|y| {
+        if y {
+            docksandbox::DockerAccess::Host
+        } else {
+            docksandbox::DockerAccess::None
+        }
+    });
     spec.credentials = parts.credentials;
     spec.name = parts.name.clone();
     spec.resources = parts.resources;
@@ -788,7 +794,7 @@ proptest! {
         spec.name = g.name.clone();
         spec.resources = g.resources;
         spec.labels = g.labels.clone();
-        spec.mount_docker_socket = g.socket;
+        spec.docker = g.socket.map(|y| if y { docksandbox::DockerAccess::Host } else { docksandbox::DockerAccess::None });
         spec.credentials = g.credentials;
         spec.network = g.network;
 

@@ -39,6 +39,11 @@ pub struct SandboxInfo {
     pub version: String,
     /// Whether the engine's socket is mounted (the agent controls the engine).
     pub docker_socket: bool,
+    /// What the sandbox may do with the engine: `none`, `scoped` or `host`.
+    pub docker: String,
+    /// What the agent made through scoped Docker access (inspect only): `containers`,
+    /// `networks`, `volumes` (names).
+    pub children: Option<serde_json::Value>,
     /// Things the user should know (e.g. the docker socket is mounted).
     pub warnings: Vec<String>,
     /// User labels.
@@ -122,6 +127,8 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             user,
             version,
             docker_socket,
+            docker,
+            children,
             warnings,
             labels,
             spec,
@@ -144,6 +151,8 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             user,
             version,
             docker_socket,
+            docker: docker.to_string(),
+            children: children.and_then(|c| serde_json::to_value(c).ok()),
             warnings,
             labels,
             spec: spec.and_then(|s| serde_json::to_value(s).ok()),

@@ -28,8 +28,13 @@ pub struct RunOptions {
     /// `sandbox` (a per-agent volume keeps logins) or `none`.
     #[napi(ts_type = "'sandbox' | 'none'")]
     pub credentials: Option<String>,
-    /// Mount the engine's socket (the agent then controls the engine).
+    /// Mount the engine's socket (the agent then controls the engine): the same as
+    /// `docker: 'host'`.
     pub mount_docker_socket: Option<bool>,
+    /// What the sandbox may do with the engine: `none` (default), `scoped` (a filtered engine
+    /// of its own objects) or `host` (the engine itself: root on the host).
+    #[napi(ts_type = "'none' | 'scoped' | 'host'")]
+    pub docker: Option<String>,
     /// Container name (default: derived from the workspace and agent).
     pub name: Option<String>,
     /// Replace an existing sandbox whose stored configuration differs.
@@ -158,6 +163,7 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             volumes: o.volumes.unwrap_or_default(),
             credentials: o.credentials,
             mount_docker_socket: o.mount_docker_socket,
+            docker: o.docker,
             name: o.name,
             recreate: o.recreate.unwrap_or_default(),
             cpus: o.cpus,

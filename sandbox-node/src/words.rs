@@ -9,6 +9,7 @@ pub const OPTIONS: &[(&str, &str)] = &[
     ("env", "env"),
     ("template", "template"),
     ("mount_docker_socket", "mountDockerSocket"),
+    ("docker", "docker"),
     ("credentials", "credentials"),
     ("name", "name"),
     ("cpus", "cpus"),

@@ -26,6 +26,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "engine-api")]
+pub mod engine_api;
 pub mod log;
 pub mod policy;
 pub mod secrets;

@@ -8,6 +8,7 @@
 //! docksandbox-proxy --version
 //! ```
 
+mod engine;
 mod policy_cmd;
 mod server;
 
@@ -28,6 +29,12 @@ const USAGE: &str = "usage:
       that CA's certificate is written; --upstream-ca FILE: more CAs trusted for real servers.
   docksandbox-proxy policy set [--policy PATH]    validate the policy JSON on stdin, replace PATH atomically
   docksandbox-proxy policy show [--policy PATH]   print PATH
+  docksandbox-proxy engine --upstream SOCKET --listen SOCKET --socket-volume NAME --owner NAME
+                           --sandbox NAME --workspace DIR --network NAME [--socket-path PATH]...
+                           [--memory BYTES] [--nano-cpus N] [--pids N] [--build-arg K=V]...
+      the scoped Docker access of one sandbox: an Engine API server on --listen that forwards
+      to --upstream only what the sandbox may do (its own objects, binds inside --workspace,
+      children on --network), rewritten into that scope.
   docksandbox-proxy --version";
 
 /// Parsed `--name value` / `--name=value` options; anything else is an error.
@@ -101,6 +108,71 @@ fn run(args: &[String]) -> Result<i32, String> {
                 .build()
                 .map_err(|e| format!("cannot start: {e}"))?;
             Ok(rt.block_on(server::serve(cfg)))
+        }
+        Some("engine") => {
+            let opts = options(
+                &args[1..],
+                &[
+                    "upstream",
+                    "listen",
+                    "socket-volume",
+                    "owner",
+                    "sandbox",
+                    "workspace",
+                    "network",
+                    "socket-path",
+                    "memory",
+                    "nano-cpus",
+                    "pids",
+                    "build-arg",
+                ],
+            )?;
+            let need = |n: &str| last(&opts, n).ok_or_else(|| format!("engine: --{n} is required"));
+            let num = |n: &str| -> Result<Option<i64>, String> {
+                last(&opts, n)
+                    .map(|v| {
+                        v.parse::<i64>()
+                            .map_err(|_| format!("--{n}: '{v}' is not a number"))
+                    })
+                    .transpose()
+            };
+            let all = |n: &str| -> Vec<String> {
+                opts.iter()
+                    .filter(|(k, _)| k == n)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            };
+            let scope = docksandbox_proxy::engine_api::scope::Scope {
+                owner: need("owner")?,
+                sandbox: need("sandbox")?,
+                workspace: PathBuf::from(need("workspace")?),
+                network: need("network")?,
+                socket_paths: all("socket-path"),
+                proxy_socket: String::new(),
+                build_args: all("build-arg")
+                    .into_iter()
+                    .filter_map(|kv| {
+                        kv.split_once('=')
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                    })
+                    .collect(),
+                limits: docksandbox_proxy::engine_api::scope::Limits {
+                    memory: num("memory")?,
+                    nano_cpus: num("nano-cpus")?,
+                    pids: num("pids")?,
+                },
+            };
+            let cfg = engine::Config {
+                upstream: PathBuf::from(need("upstream")?),
+                listen: PathBuf::from(need("listen")?),
+                socket_volume: need("socket-volume")?,
+                scope,
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start: {e}"))?;
+            Ok(rt.block_on(engine::serve(cfg)))
         }
         Some("policy") => {
             let sub = args.get(1).map(String::as_str);

@@ -9,6 +9,7 @@ pub const KWARGS: &[(&str, &str)] = &[
     ("env", "env"),
     ("template", "template"),
     ("mount_docker_socket", "mount_docker_socket"),
+    ("docker", "docker"),
     ("credentials", "credentials"),
     ("name", "name"),
     ("cpus", "cpus"),

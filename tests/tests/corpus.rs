@@ -542,6 +542,7 @@ impl Case {
             volumes,
             credentials: self.credentials.clone(),
             mount_docker_socket: self.mount_docker_socket,
+            docker: None,
             name: self.sandbox_name.as_deref().map(|n| fx.text(n)),
             recreate: false,
             cpus: self.cpus,

@@ -24,6 +24,7 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         volumes: a.volumes.clone(),
         credentials: a.credentials.clone(),
         mount_docker_socket: a.mount_docker_socket.then_some(true),
+        docker: a.docker.clone(),
         name: a.name.clone(),
         recreate: a.recreate,
         cpus: a.cpus,
@@ -52,12 +53,13 @@ pub async fn run(g: &Global, a: RunArgs) -> Outcome {
     let req = request(&a)?;
     // Validate (nothing is created, no engine needed) before any warning or connection.
     req.builder()?.build()?;
-    if a.mount_docker_socket {
+    let host_asked = a.mount_docker_socket || a.docker.as_deref() == Some("host");
+    if host_asked {
         crate::logging::warn(DOCKER_SOCKET_WARNING);
     }
     let client = g.client()?;
     let sandbox = req.run(&client).await?;
-    if !a.mount_docker_socket && sandbox.spec().mount_docker_socket == Some(true) {
+    if !host_asked && sandbox.spec().docker == Some(docksandbox::DockerAccess::Host) {
         crate::logging::warn(DOCKER_SOCKET_WARNING);
     }
     if a.detached {

@@ -51,8 +51,8 @@ pub(crate) async fn ensure(engine: &Engine) -> Result<String> {
     Ok(tag)
 }
 
-/// The image's whole file system: the program, and `/state` (the policy's directory) owned by
-/// the proxy's user.
+/// The image's whole file system: the program, `/state` (the policy's directory) owned by the
+/// proxy's user, `/ca` and `/sock` (the scoped-docker proxy's socket).
 fn rootfs() -> Result<Bytes> {
     let mut b = tar::Builder::new(Vec::new());
     let mut dir = tar::Header::new_gnu();
@@ -67,12 +67,18 @@ fn rootfs() -> Result<Bytes> {
     file.set_size(BINARY.len() as u64);
     file.set_mtime(0);
     let io = |e: std::io::Error| Error::Client(format!("cannot archive the proxy program: {e}"));
-    for d in ["etc/", "state/", "ca/"] {
+    for d in ["etc/", "state/", "ca/", "sock/"] {
         let mut h = dir.clone();
         if d == "etc/" {
             h.set_uid(0);
             h.set_gid(0);
             h.set_mode(0o755);
+        }
+        if d == "sock/" {
+            // The scoped-docker proxy's socket directory (its user is the workspace owner's).
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mode(0o1777);
         }
         if d == "ca/" {
             // The CA certificate's directory: readable in the sandbox it is mounted into.

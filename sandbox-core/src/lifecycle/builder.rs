@@ -1,5 +1,6 @@
 //! The builder that describes a sandbox and ends in one async call.
 
+use crate::model::docker_access::DockerAccess;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -49,7 +50,7 @@ pub struct SandboxBuilder {
     template: Option<String>,
     env: BTreeMap<String, String>,
     mounts: Vec<Mount>,
-    mount_docker_socket: Option<bool>,
+    docker: Option<DockerAccess>,
     credentials: Option<CredentialsMode>,
     name: Option<String>,
     resources: Resources,
@@ -114,10 +115,27 @@ impl SandboxBuilder {
         }
         self
     }
-    /// Mounts the engine's socket at `/var/run/docker.sock` (the agent then controls the engine).
-    pub fn mount_docker_socket(mut self, yes: bool) -> Self {
-        self.mount_docker_socket = Some(yes);
+    /// What the sandbox may do with the engine: nothing (the default), a scoped engine of its
+    /// own objects ([`DockerAccess::Scoped`]) or the host's engine ([`DockerAccess::Host`], root
+    /// on the host).
+    ///
+    /// ```
+    /// use docksandbox::{DockerAccess, Sandbox};
+    /// let spec = Sandbox::builder().workspace("/tmp").docker(DockerAccess::Scoped).build().unwrap();
+    /// assert_eq!(spec.docker, Some(DockerAccess::Scoped));
+    /// ```
+    pub fn docker(mut self, access: DockerAccess) -> Self {
+        self.docker = Some(access);
         self
+    }
+    /// Mounts the engine's socket at `/var/run/docker.sock` (the agent then controls the
+    /// engine): the same as `docker(DockerAccess::Host)` (`false`: `DockerAccess::None`).
+    pub fn mount_docker_socket(self, yes: bool) -> Self {
+        self.docker(if yes {
+            DockerAccess::Host
+        } else {
+            DockerAccess::None
+        })
     }
     /// Where the agent's login lives.
     pub fn credentials(mut self, mode: CredentialsMode) -> Self {
@@ -241,7 +259,7 @@ impl SandboxBuilder {
             template: self.template.clone(),
             env: self.env.clone(),
             mounts: self.mounts.clone(),
-            mount_docker_socket: self.mount_docker_socket,
+            docker: self.docker,
             credentials: self.credentials,
             name: self.name.clone(),
             resources: self.resources,

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::entrypoint::entrypoint;
 use crate::model::ca_bundle;
 use crate::model::credentials::CredentialsMode;
+use crate::model::docker_access::DockerAccess;
 use crate::model::git_guard;
 use crate::model::naming::{credentials_volume, review_volume};
 use crate::model::network::NetworkMode;
@@ -22,6 +23,7 @@ use crate::model::spec::SandboxSpec;
 use crate::model::validate;
 use crate::model::workspace_mode::WorkspaceMode;
 use crate::reuse::stored_spec::encode;
+use crate::scoped_docker;
 
 /// The container for the resolved `spec`: the workspace at the same path, the extra mounts,
 /// the credentials volume, shared agent config and CA bundle when asked for, the hardened
@@ -177,10 +179,19 @@ pub(crate) fn container_config(
         mode => (mode.as_str().to_string(), Vec::new()),
     };
     let mut group_add = Vec::new();
-    if spec.mount_docker_socket == Some(true) {
+    if spec.docker == Some(DockerAccess::Scoped) {
+        mounts.push(scoped_docker::proxy::sandbox_mount(&name));
+        env.extend(
+            scoped_docker::proxy::sandbox_env(spec)
+                .into_iter()
+                .filter(|(k, _)| !spec.env.contains_key(k))
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+    }
+    if spec.docker == Some(DockerAccess::Host) {
         let sock = backend.engine_socket().ok_or_else(|| {
             Error::invalid(
-                "mount_docker_socket",
+                "docker",
                 format!(
                     "the engine at {} is not reached through a local socket, so its socket cannot be mounted",
                     backend.host()

@@ -20,6 +20,10 @@ if [ "$U" != 0 ]; then
     echo "agent:x:$G:" >> /etc/group
   fi
 fi
+# Scoped Docker access: the engine's usual socket is the sandbox's proxy.
+if [ -d /run/docksandbox/docker ] && [ ! -e /var/run/docker.sock ]; then
+  mkdir -p /var/run; ln -s /run/docksandbox/docker/docker.sock /var/run/docker.sock
+fi
 mkdir -p "$H"
 [ "$(stat -c %u "$H" 2>/dev/null)" = "$U" ] || chown -R "$U:$G" "$H" 2>/dev/null
 if [ -n "$CRED" ] && [ -d "$CRED" ]; then

@@ -52,8 +52,10 @@ pub struct RunRequest {
     pub volumes: Vec<String>,
     /// `sandbox` (default) or `none`.
     pub credentials: Option<String>,
-    /// Mount the engine's socket.
+    /// Mount the engine's socket (`true`: the same as `docker: "host"`).
     pub mount_docker_socket: Option<bool>,
+    /// `none` (default), `scoped` or `host`: what the sandbox may do with the engine.
+    pub docker: Option<String>,
     /// Container name.
     pub name: Option<String>,
     /// Replace a sandbox whose stored config differs.
@@ -155,6 +157,16 @@ impl RunRequest {
         }
         if let Some(s) = self.mount_docker_socket {
             b = b.mount_docker_socket(s);
+        }
+        if let Some(d) = &self.docker {
+            let d: crate::DockerAccess = d.parse()?;
+            if self.mount_docker_socket == Some(true) && d != crate::DockerAccess::Host {
+                return Err(crate::Error::invalid(
+                    "docker",
+                    format!("mount_docker_socket is docker=\"host\"; it cannot be combined with docker=\"{d}\""),
+                ));
+            }
+            b = b.docker(d);
         }
         if let Some(n) = &self.name {
             b = b.name(n);

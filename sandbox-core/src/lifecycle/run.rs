@@ -4,6 +4,8 @@
 //! on a deterministic container name: the engine lets exactly one create it, the others get
 //! "name taken" and adopt the winner. No lock files, no daemon.
 
+use crate::model::docker_access::DockerAccess;
+use crate::scoped_docker;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -81,6 +83,9 @@ async fn adopt(
                 // Its network and proxy first: a proxy stopped, killed or removed behind our
                 // back comes back before the sandbox runs again.
                 proxy::ensure(engine, &stored).await?;
+            }
+            if stored.docker == Some(DockerAccess::Scoped) {
+                scoped_docker::proxy::ensure(engine, &stored).await?;
             }
             if status != SandboxStatus::Running {
                 // Stopped, killed, or its engine restarted: say so, then bring it back.
@@ -168,6 +173,19 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         }
         _ => None,
     };
+    if resolved.docker == Some(DockerAccess::Scoped) {
+        // Its network exists now (the egress proxy may still be starting).
+        if let Err(e) = scoped_docker::proxy::ensure(engine, &resolved).await {
+            if resolved.network == Some(NetworkMode::Proxy) {
+                if let Some(p) = proxy_starting {
+                    let _ = p.wait().await;
+                }
+                let _ = proxy::remove(backend.as_ref(), &config.name).await;
+            }
+            let _ = scoped_docker::proxy::remove(backend.as_ref(), &config.name, false).await;
+            return Err(e);
+        }
+    }
     prepare_workspace(engine, &resolved, &config.name).await?;
     let record = {
         let (name, ws) = (config.name.clone(), resolved.workspace.clone());
@@ -196,6 +214,7 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             tracing::warn!(error = %e, "the egress proxy did not start; removing the sandbox");
             let _ = backend.remove(sb.id(), true).await;
             let _ = proxy::remove(backend.as_ref(), sb.name()).await;
+            let _ = scoped_docker::proxy::remove(backend.as_ref(), sb.name(), false).await;
         }
         proxied?;
     }
@@ -298,6 +317,9 @@ async fn make(
                 if let Err(rm) = proxy::remove(backend.as_ref(), &config.name).await {
                     tracing::warn!(error = %rm, "could not remove the failed sandbox's proxy");
                 }
+            }
+            if resolved.docker == Some(DockerAccess::Scoped) {
+                let _ = scoped_docker::proxy::remove(backend.as_ref(), &config.name, false).await;
             }
             return Err(e);
         }

@@ -4,6 +4,7 @@
 pub(crate) mod agent;
 pub(crate) mod ca_bundle;
 pub(crate) mod credentials;
+pub(crate) mod docker_access;
 pub(crate) mod git_guard;
 pub(crate) mod key_value;
 pub(crate) mod label_keys;

@@ -1,5 +1,6 @@
 //! The typed description of a sandbox.
 
+use crate::model::docker_access::DockerAccess;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -44,9 +45,10 @@ pub struct SandboxSpec {
     /// Extra bind mounts.
     #[serde(default)]
     pub mounts: Vec<Mount>,
-    /// Mount the engine's socket at `/var/run/docker.sock` (gives the agent control of the engine).
-    #[serde(default)]
-    pub mount_docker_socket: Option<bool>,
+    /// What the sandbox may do with the engine (`None`: [`DockerAccess::None`]). Specs stored
+    /// before this setting had `mount_docker_socket: true`, read as [`DockerAccess::Host`].
+    #[serde(default, alias = "mount_docker_socket")]
+    pub docker: Option<DockerAccess>,
     /// Where the agent's login lives.
     #[serde(default)]
     pub credentials: Option<CredentialsMode>,
@@ -104,7 +106,7 @@ impl SandboxSpec {
             template: None,
             env: BTreeMap::new(),
             mounts: Vec::new(),
-            mount_docker_socket: None,
+            docker: None,
             credentials: None,
             name: None,
             resources: Resources::default(),
@@ -227,7 +229,7 @@ impl SandboxSpec {
         let mut s = self.clone();
         s.template
             .get_or_insert_with(|| self.agent.default_template.clone());
-        s.mount_docker_socket.get_or_insert(false);
+        s.docker.get_or_insert(DockerAccess::None);
         s.credentials.get_or_insert(CredentialsMode::Sandbox);
         s.name.get_or_insert_with(|| {
             crate::model::naming::derive_name(&self.workspace, &self.agent.name)

@@ -286,7 +286,7 @@ fn engine_socket_rule(p: &Path, field: &str) -> Result<()> {
         Some(s) => Err(Error::invalid(
             field,
             format!(
-                "{} holds the Docker engine's socket ({}), which gives control of the host; mount a directory without it (the socket itself only through mount_docker_socket, --mount-docker-socket)",
+                "{} holds the Docker engine's socket ({}), which gives control of the host; mount a directory without it (the engine only through `--docker scoped`, a filtered engine of the sandbox's own, or `--docker host`)",
                 p.display(),
                 s.display()
             ),
@@ -329,7 +329,7 @@ pub(crate) fn mount(m: &Mount, i: usize, home: Option<&Path>) -> Result<Mount> {
         return Err(Error::invalid(
             &hf,
             format!(
-                "{} is a socket; the docker socket is mounted only through mount_docker_socket (--mount-docker-socket), other sockets never",
+                "{} is a socket; the engine is reached only through `--docker scoped` or `--docker host`, other sockets never",
                 m.host.display()
             ),
         ));

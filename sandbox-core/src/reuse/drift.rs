@@ -53,12 +53,8 @@ pub(crate) fn reconcile(
         };
         diff("mounts", fmt(&stored.mounts), fmt(&requested.mounts));
     }
-    if let Some(v) = requested.mount_docker_socket {
-        diff(
-            "mount_docker_socket",
-            show(&stored.mount_docker_socket.unwrap_or(false)),
-            show(&v),
-        );
+    if let Some(v) = requested.docker {
+        diff("docker", show(&stored.docker.unwrap_or_default()), show(&v));
     }
     if let Some(v) = requested.credentials {
         diff(
@@ -216,7 +212,7 @@ mod tests {
         let stored = spec().resolved();
         let mut req = spec();
         req.network = Some(NetworkMode::Proxy);
-        req.mount_docker_socket = Some(false);
+        req.docker = Some(crate::DockerAccess::None);
         req.template = Some(stored.template_image().to_string());
         reconcile(&req, &stored).unwrap();
     }

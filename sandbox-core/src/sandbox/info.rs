@@ -46,6 +46,11 @@ pub struct SandboxInfo {
     pub version: String,
     /// Whether the engine's socket is mounted (the agent controls the engine).
     pub docker_socket: bool,
+    /// What the sandbox may do with the engine (`none`, `scoped`, `host`).
+    pub docker: crate::DockerAccess,
+    /// What the agent made through scoped Docker access (inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<crate::scoped_docker::proxy::Children>,
     /// Things the user should know (e.g. the docker socket is mounted).
     pub warnings: Vec<String>,
     /// User labels.
@@ -94,10 +99,8 @@ fn rfc3339(unix: i64) -> String {
 impl SandboxInfo {
     pub(crate) fn from_summary(s: ContainerSummary) -> Self {
         let spec = decode(&s.labels).ok();
-        let docker_socket = spec
-            .as_ref()
-            .and_then(|sp| sp.mount_docker_socket)
-            .unwrap_or(false);
+        let docker = spec.as_ref().and_then(|sp| sp.docker).unwrap_or_default();
+        let docker_socket = docker == crate::DockerAccess::Host;
         let get = |k: &str| s.labels.get(k).cloned().unwrap_or_default();
         let user_labels = s
             .labels
@@ -125,6 +128,8 @@ impl SandboxInfo {
             user: get(labels::USER),
             version: get(labels::VERSION),
             docker_socket,
+            docker,
+            children: None,
             warnings: if docker_socket {
                 vec![DOCKER_SOCKET_WARNING.to_string()]
             } else {

@@ -16,6 +16,8 @@ pub(crate) mod network;
 pub(crate) mod ready;
 pub(crate) mod review;
 
+use crate::model::docker_access::DockerAccess;
+use crate::scoped_docker;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -172,6 +174,9 @@ impl Sandbox {
         if self.inner.spec.network == Some(NetworkMode::Proxy) {
             proxy::stop(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
+        if self.inner.spec.docker == Some(DockerAccess::Scoped) {
+            scoped_docker::proxy::stop(self.inner.backend.as_ref(), &self.inner.name).await?;
+        }
         Ok(())
     }
 
@@ -194,6 +199,12 @@ impl Sandbox {
             });
         }
         self.inner.backend.remove(&self.inner.id, force).await?;
+        if self.inner.spec.docker == Some(DockerAccess::Scoped) {
+            // The agent's containers and networks go with it (and their anonymous volumes);
+            // its named volumes stay, like the credentials volume.
+            scoped_docker::proxy::remove(self.inner.backend.as_ref(), &self.inner.name, false)
+                .await?;
+        }
         if self.inner.spec.network == Some(NetworkMode::Proxy) {
             proxy::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
@@ -207,7 +218,14 @@ impl Sandbox {
     /// Everything known about the sandbox, with its effective security settings.
     pub async fn inspect(&self) -> Result<SandboxInfo> {
         let d = self.inner.backend.inspect(&self.inner.id).await?;
-        Ok(SandboxInfo::from_details(d))
+        let mut info = SandboxInfo::from_details(d);
+        if info.docker == DockerAccess::Scoped {
+            info.children = Some(
+                scoped_docker::proxy::children(self.inner.backend.as_ref(), &self.inner.name)
+                    .await?,
+            );
+        }
+        Ok(info)
     }
 
     /// The sandbox's current status.

@@ -6,7 +6,7 @@ mod connect;
 mod control;
 mod http;
 mod intercept;
-mod out;
+pub(crate) mod out;
 mod resolve;
 mod sni;
 mod socks5;
@@ -138,7 +138,7 @@ where
 
 /// As PID 1 in a container the process gets no default signal handling: stop on SIGTERM and
 /// SIGINT explicitly.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     match (
         signal(SignalKind::terminate()),

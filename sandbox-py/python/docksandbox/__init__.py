@@ -103,6 +103,7 @@ def _request(
     volumes: Optional[Sequence[str]],
     credentials: Optional[str],
     mount_docker_socket: Optional[bool],
+    docker: Optional[str],
     name: Optional[str],
     recreate: bool,
     cpus: Optional[float],
@@ -135,6 +136,7 @@ def _request(
         "volumes": builtins.list(volumes) if volumes is not None else None,
         "credentials": credentials,
         "mount_docker_socket": mount_docker_socket,
+        "docker": docker,
         "name": name,
         "recreate": recreate,
         "cpus": cpus,
@@ -441,6 +443,7 @@ def run(
     volumes: Optional[Sequence[str]] = None,
     credentials: Optional[str] = None,
     mount_docker_socket: Optional[bool] = None,
+    docker: Optional[Literal["none", "scoped", "host"]] = None,
     name: Optional[str] = None,
     recreate: bool = False,
     cpus: Optional[float] = None,
@@ -472,7 +475,10 @@ def run(
     - ``template``: the image (default: the agent's template).
     - ``env``: container environment; ``volumes``: ``"HOST[:CONTAINER][:ro]"`` strings.
     - ``credentials``: ``"sandbox"`` (the default: logins kept in a volume per agent) or
-      ``"none"``. ``mount_docker_socket``: give the agent the engine (default False).
+      ``"none"``. ``mount_docker_socket``: give the agent the engine (default False; the same as
+      ``docker="host"``). ``docker``: ``"none"`` (default), ``"scoped"`` (a filtered engine:
+      the agent builds and runs containers of its own, binds only from the workspace, nothing
+      privileged) or ``"host"`` (the engine itself: root on the host).
     - ``name``: container name (default: derived from agent and directory).
     - ``recreate``: replace a sandbox whose stored settings differ instead of raising
       :class:`ConfigChangedError`.
@@ -525,6 +531,7 @@ def run(
                 volumes=volumes,
                 credentials=credentials,
                 mount_docker_socket=mount_docker_socket,
+                docker=docker,
                 name=name,
                 recreate=recreate,
                 cpus=cpus,
