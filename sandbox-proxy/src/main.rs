@@ -125,6 +125,7 @@ fn run(args: &[String]) -> Result<i32, String> {
                     "nano-cpus",
                     "pids",
                     "build-arg",
+                    "label",
                 ],
             )?;
             let need = |n: &str| last(&opts, n).ok_or_else(|| format!("engine: --{n} is required"));
@@ -150,6 +151,13 @@ fn run(args: &[String]) -> Result<i32, String> {
                 socket_paths: all("socket-path"),
                 proxy_socket: String::new(),
                 build_args: all("build-arg")
+                    .into_iter()
+                    .filter_map(|kv| {
+                        kv.split_once('=')
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                    })
+                    .collect(),
+                labels: all("label")
                     .into_iter()
                     .filter_map(|kv| {
                         kv.split_once('=')

@@ -150,6 +150,9 @@ fn config(
             }
         }
     }
+    for (k, v) in &spec.labels {
+        entrypoint.extend(["--label".into(), format!("{k}={v}")]);
+    }
     let mut group_add = Vec::new();
     if let Some(g) = sock.gid.filter(|g| *g != 0) {
         group_add.push(g.to_string());

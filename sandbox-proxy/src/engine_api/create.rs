@@ -281,7 +281,7 @@ pub fn cap_resources(hc: &mut HostConfig, scope: &Scope) {
 /// let scope = Scope {
 ///     owner: "sb".into(), sandbox: "sb".into(), workspace: "/w".into(), network: "sb-net".into(),
 ///     socket_paths: vec!["/var/run/docker.sock".into()], proxy_socket: "/p/docker.sock".into(),
-///     build_args: vec![], limits: Limits::default(),
+///     build_args: vec![], limits: Limits::default(), labels: vec![],
 /// };
 /// assert!(check_create(br#"{"Image":"a","HostConfig":{"Privileged":true}}"#, &scope).is_err());
 /// let (body, _) = check_create(br#"{"Image":"a","Privileged":true}"#, &scope).unwrap();
@@ -498,6 +498,7 @@ mod tests {
                 nano_cpus: Some(2_000_000_000),
                 pids: Some(512),
             },
+            labels: vec![],
         }
     }
 

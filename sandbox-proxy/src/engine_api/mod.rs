@@ -8,7 +8,7 @@
 //! use docksandbox_proxy::engine_api::{decide_body, route, scope::*};
 //! let scope = Scope { owner: "sb".into(), sandbox: "sb".into(), workspace: "/w".into(),
 //!     network: "sb-net".into(), socket_paths: vec![], proxy_socket: String::new(),
-//!     build_args: vec![], limits: Limits::default() };
+//!     build_args: vec![], limits: Limits::default(), labels: vec![] };
 //! let t = route::parse("POST", "/v1.41/containers/create").unwrap();
 //! assert!(decide_body(&t.route, br#"{"Image":"a","HostConfig":{"PidMode":"host"}}"#, &scope).is_err());
 //! ```

@@ -49,7 +49,7 @@ pub const INHIBIT_IPV4: &str = "com.docker.network.bridge.inhibit_ipv4";
 /// ```
 /// use docksandbox_proxy::engine_api::{objects::check_network, scope::*};
 /// # let scope = Scope { owner: "sb".into(), sandbox: "sb".into(), workspace: "/w".into(), network: "n".into(),
-/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default() };
+/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default(), labels: vec![] };
 /// assert!(check_network(br#"{"Name":"t","Driver":"macvlan","Options":{"parent":"eth0"}}"#, &scope).is_err());
 /// assert!(check_network(br#"{"Name":"t","Options":{"com.docker.network.bridge.name":"docker0"}}"#, &scope).is_err());
 /// let n = check_network(br#"{"Name":"t"}"#, &scope).unwrap();
@@ -99,7 +99,7 @@ pub fn check_network(body: &[u8], scope: &Scope) -> Result<NetworkCreateRequest,
 /// ```
 /// use docksandbox_proxy::engine_api::{objects::check_volume, scope::*};
 /// # let scope = Scope { owner: "sb".into(), sandbox: "sb".into(), workspace: "/w".into(), network: "n".into(),
-/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default() };
+/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default(), labels: vec![] };
 /// assert!(check_volume(br#"{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}"#, &scope).is_err());
 /// assert!(check_volume(br#"{"Name":"v"}"#, &scope).is_ok());
 /// ```
@@ -177,7 +177,7 @@ pub fn check_update(body: &[u8], scope: &Scope) -> Result<ContainerUpdateBody, R
 /// ```
 /// use docksandbox_proxy::engine_api::{objects::check_build, query::Query, scope::*};
 /// # let scope = Scope { owner: "sb".into(), sandbox: "sb".into(), workspace: "/w".into(), network: "n".into(),
-/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default() };
+/// #   socket_paths: vec![], proxy_socket: String::new(), build_args: vec![], limits: Limits::default(), labels: vec![] };
 /// for q in ["networkmode=host", "remote=http://169.254.169.254/", "cgroupparent=/", "networkmode=container:F"] {
 ///     assert!(check_build(&mut Query::parse(Some(q)).unwrap(), &scope).is_err(), "{q}");
 /// }

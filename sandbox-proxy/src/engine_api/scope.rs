@@ -33,6 +33,9 @@ pub struct Scope {
     pub build_args: Vec<(String, String)>,
     /// Caps for children.
     pub limits: Limits,
+    /// Labels every child gets besides the owner label (the sandbox's own labels, so whatever
+    /// finds the sandbox by them finds its children too).
+    pub labels: Vec<(String, String)>,
 }
 
 /// Resource caps for a child (each `None`: the engine's default is left).
@@ -61,6 +64,9 @@ impl Scope {
     ) -> std::collections::HashMap<String, String> {
         let mut l = labels.unwrap_or_default();
         l.retain(|k, _| !k.starts_with(RESERVED_LABEL_PREFIX));
+        for (k, v) in &self.labels {
+            l.insert(k.clone(), v.clone());
+        }
         l.insert(OWNER_LABEL.to_string(), self.owner.clone());
         l
     }

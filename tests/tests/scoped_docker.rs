@@ -1,0 +1,400 @@
+//! Scoped Docker access (`--docker scoped`) against the real engine, the docker CLI and raw
+//! HTTP inside the sandbox as the clients: the reference's 36 attacks each proven harmless at
+//! the engine (the container, volume, network or image does not exist, the foreign object is
+//! untouched), and the flows users need (build, run with `$PWD`, compose, exec, cp, logs,
+//! networks, ports) working as on a host.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use docksandbox::{DockerAccess, Sandbox};
+use docksandbox_tests::{docker, docker_inspect, env_or_skip, BUSYBOX, DEBIAN};
+
+const ATTACKS: &str = include_str!("../src/engine_attacks.py");
+const OWNER: &str = "io.docksandbox.owner";
+
+/// The creates the proxy neutralizes rather than refuses (top-level or lower-case HostConfig
+/// fields dropped, the owner label overwritten, the published port not published on the host).
+const NEUTRALIZED: &[&str] = &[
+    "09-top-level-hostconfig",
+    "10-lowercase-hostconfig",
+    "35-spoofed-owner",
+    "36-host-ip",
+];
+
+async fn sh(sb: &Sandbox, script: &str) -> (i64, String) {
+    let out = sb.exec(["bash", "-c", script]).await.unwrap();
+    (
+        out.exit_code,
+        format!("{}{}", out.stdout_str(), out.stderr_str()),
+    )
+}
+
+async fn scoped(env: &docksandbox_tests::TestEnv, ws: &Path) -> Sandbox {
+    env.builder(ws)
+        .template(DEBIAN)
+        .docker(DockerAccess::Scoped)
+        .run()
+        .await
+        .expect("scoped sandbox")
+}
+
+/// Every container the agent of `sandbox` has, by name.
+fn children(sandbox: &str) -> Vec<String> {
+    docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={OWNER}={sandbox}"),
+        "--format",
+        "{{.Names}}",
+    ])
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// A child container's settings reach nothing of the host.
+fn assert_harmless(name: &str, ws: &Path, sandbox: &str) {
+    let c = docker_inspect(name);
+    let hc = &c["HostConfig"];
+    assert_eq!(hc["Privileged"], false, "{name}");
+    for b in hc["Binds"].as_array().into_iter().flatten() {
+        let src = b.as_str().unwrap().split(':').next().unwrap();
+        assert!(
+            !src.starts_with('/') || Path::new(src).starts_with(ws),
+            "{name} binds {src}"
+        );
+    }
+    assert!(
+        hc["CapAdd"].as_array().is_none_or(|a| a.is_empty()),
+        "{name}"
+    );
+    for ns in ["PidMode", "IpcMode", "UTSMode", "UsernsMode"] {
+        assert_ne!(hc[ns], "host", "{name} {ns}");
+    }
+    assert_eq!(
+        hc["NetworkMode"].as_str().unwrap(),
+        format!("{sandbox}-net"),
+        "{name}"
+    );
+    assert!(
+        hc["PortBindings"].as_object().is_none_or(|p| p.is_empty()),
+        "{name} publishes {}",
+        hc["PortBindings"]
+    );
+    assert_eq!(c["Config"]["Labels"][OWNER], sandbox, "{name}");
+    assert_eq!(hc["LogConfig"]["Type"], "json-file", "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_36_attacks_are_refused_or_neutralized_at_the_engine() {
+    let env = env_or_skip!();
+    let ws = env.workspace("attacks");
+    std::os::unix::fs::symlink("/", ws.join("lnk")).unwrap();
+    std::fs::create_dir(ws.join("d")).unwrap();
+    std::fs::create_dir(ws.join("x")).unwrap();
+    let sb = scoped(&env, &ws).await;
+    let name = sb.name().to_string();
+    let label = format!("dev.docksandbox.test-run={}", env.run_id);
+
+    // Foreign objects, made on the host: a running container F (with an exec instance FX), a
+    // stopped one F2, a volume, a network, an image.
+    let f = docker(&["run", "-d", "--label", &label, BUSYBOX, "sleep", "300"])
+        .trim()
+        .to_string();
+    let f2 = docker(&["create", "--label", &label, BUSYBOX, "true"])
+        .trim()
+        .to_string();
+    let fvol = format!("atk-foreign-{}", env.run_id);
+    docker(&["volume", "create", "--label", &label, &fvol]);
+    let fnet = format!("atk-foreign-{}", env.run_id);
+    docker(&["network", "create", "--label", &label, &fnet]);
+    let fimg = BUSYBOX;
+    let fimg_id = docker(&["image", "inspect", "-f", "{{.Id}}", fimg])
+        .trim()
+        .to_string();
+    let fx = {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "--unix-socket",
+                "/var/run/docker.sock",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                r#"{"Cmd":["touch","/tmp/atk28fx"]}"#,
+                &format!("http://d/v1.41/containers/{f}/exec"),
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["Id"].as_str().unwrap().to_string()
+    };
+    // O: the sandbox's own container, created, never started.
+    let (code, o) = sh(
+        &sb,
+        &format!("docker create --name own-o {BUSYBOX} sleep 300"),
+    )
+    .await;
+    assert_eq!(code, 0, "{o}");
+    let o = o.trim().lines().last().unwrap().to_string();
+
+    sb.write_file("/tmp/attacks.py", ATTACKS).await.unwrap();
+    let args = serde_json::json!({
+        "W": ws, "F": f, "FX": fx, "O": o, "FIMG": fimg, "FNET": fnet, "IMG": BUSYBOX,
+    });
+    let out = sb
+        .exec(["python3", "/tmp/attacks.py", &args.to_string()])
+        .await
+        .unwrap();
+    assert_eq!(out.exit_code, 0, "{}", out.stderr_str());
+    let results: BTreeMap<String, Vec<u16>> = serde_json::from_str(out.stdout_str().trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", out.stdout_str()));
+    assert!(results.len() >= 60, "{results:?}");
+    let mut groups = std::collections::BTreeSet::new();
+    for (key, statuses) in &results {
+        groups.insert(key[..2].to_string());
+        if NEUTRALIZED.contains(&key.as_str()) {
+            assert_eq!(statuses, &vec![201], "{key}");
+        } else if key == "27-pipelined" {
+            // The ping is answered; the privileged create after it on the same connection is not.
+            assert_eq!(statuses[0], 200, "{key}: {statuses:?}");
+            assert!(
+                statuses[1..].iter().all(|s| *s >= 400),
+                "{key}: {statuses:?}"
+            );
+        } else if key.starts_with("30-") {
+            // Prunes are allowed, scoped to the sandbox's objects (checked below).
+            assert_eq!(statuses, &vec![200], "{key}");
+        } else {
+            assert!(
+                statuses.iter().all(|s| *s >= 400 || *s == 0),
+                "{key} was answered {statuses:?}"
+            );
+        }
+    }
+
+    // Attack 5: a bind source swapped for a symlink between create and start.
+    let (code, outp) = sh(
+        &sb,
+        &format!(
+            "docker create --name atk-05-swap -v {}/d:/d {BUSYBOX} true",
+            ws.display()
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "{outp}");
+    std::fs::remove_dir(ws.join("d")).unwrap();
+    std::os::unix::fs::symlink("/etc", ws.join("d")).unwrap();
+    let (code, outp) = sh(&sb, "docker start atk-05-swap").await;
+    assert_ne!(code, 0, "{outp}");
+    assert!(outp.contains("docksandbox"), "{outp}");
+    groups.insert("05".into());
+
+    // At the engine: only the neutralized creates exist, each harmless.
+    let mine = children(&name);
+    for c in &mine {
+        if c == "own-o" {
+            continue;
+        }
+        if c == "atk-05-swap" {
+            assert_eq!(docker_inspect(c)["State"]["Running"], false);
+            assert!(docker_inspect(c)["State"]["StartedAt"]
+                .as_str()
+                .unwrap()
+                .starts_with("0001-"));
+            continue;
+        }
+        let key = c
+            .strip_prefix("atk-")
+            .and_then(|k| k.rsplit_once('-'))
+            .map(|(k, _)| k)
+            .unwrap_or(c);
+        assert!(NEUTRALIZED.contains(&key), "{c} exists at the engine");
+        assert_harmless(c, &ws, &name);
+    }
+    let all_names = docker(&["ps", "-a", "--format", "{{.Names}}"]);
+    for line in all_names.lines().filter(|l| l.starts_with("atk-")) {
+        assert!(
+            mine.contains(&line.to_string()),
+            "{line} exists outside the sandbox"
+        );
+    }
+    for n in ["atk-23a", "atk-27a", "atk-27b"] {
+        assert!(!all_names.lines().any(|l| l == n), "{n} was created");
+    }
+    let spoofed = mine
+        .iter()
+        .find(|c| c.starts_with("atk-35-spoofed"))
+        .unwrap();
+    assert_eq!(docker_inspect(spoofed)["Config"]["Labels"][OWNER], name);
+    // Volumes and networks of the attacks do not exist; the foreign ones are untouched.
+    let volumes = docker(&["volume", "ls", "-q"]);
+    assert!(
+        !volumes
+            .lines()
+            .any(|v| v.starts_with("atk-06") || v == "atk-vol7"),
+        "{volumes}"
+    );
+    assert!(
+        volumes.lines().any(|v| v == fvol),
+        "the foreign volume was pruned"
+    );
+    let networks = docker(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(
+        !networks
+            .lines()
+            .any(|n| n == "atk-macvlan" || n == "atk-docker0"),
+        "{networks}"
+    );
+    assert!(
+        networks.lines().any(|n| n == fnet),
+        "the foreign network was pruned"
+    );
+    assert!(docker_inspect(&o)["NetworkSettings"]["Networks"][&fnet].is_null());
+    // 22: the owned container was not started with a HostConfig.
+    let oi = docker_inspect(&o);
+    assert_eq!(oi["State"]["Running"], false);
+    assert_eq!(oi["HostConfig"]["Privileged"], false);
+    // 30: lists and events inside show only the sandbox's objects.
+    let (_, ps) = sh(&sb, "docker ps -a --format '{{.Names}}'").await;
+    let listed: Vec<&str> = ps.lines().collect();
+    assert!(!listed.is_empty());
+    for l in &listed {
+        assert!(
+            mine.iter().any(|m| m == l) || *l == "atk-05-swap",
+            "{l} listed inside"
+        );
+    }
+    let (_, events) = sh(
+        &sb,
+        "docker events --since 0 --until \"$(date +%s)\" --format '{{.Actor.Attributes.name}}'",
+    )
+    .await;
+    for e in events.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            mine.iter().any(|m| m == e) || e.starts_with("atk-"),
+            "event of {e} seen inside"
+        );
+    }
+    // 30: a container prune inside removes the sandbox's stopped containers, no other.
+    let (code, pruned) = sh(&sb, "docker container prune -f").await;
+    assert_eq!(code, 0, "{pruned}");
+    assert!(
+        docker_inspect(&o).is_null(),
+        "the owned stopped container was not pruned"
+    );
+    // 28, 29, 30: the foreign containers are there, unchanged.
+    let fi = docker_inspect(&f);
+    assert_eq!(fi["State"]["Running"], true);
+    assert!(
+        !docker_inspect(&f2).is_null(),
+        "the stopped foreign container was pruned"
+    );
+    let ls = docker(&["exec", &f, "ls", "/tmp"]);
+    assert!(!ls.contains("atk28"), "{ls}");
+    // 31, 34: no image was built, committed, tagged or imported; the foreign image is the same.
+    let images = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    for i in ["atk-build", "atk-commit", "atk-retag", "atk-import"] {
+        assert!(!images.contains(i), "{i} exists: {images}");
+    }
+    assert_eq!(
+        docker(&["image", "inspect", "-f", "{{.Id}}", fimg]).trim(),
+        fimg_id
+    );
+    // 32: no swarm, no plugin.
+    assert_eq!(
+        docker(&["info", "-f", "{{.Swarm.LocalNodeState}}"]).trim(),
+        "inactive"
+    );
+    assert!(docker(&["plugin", "ls", "-q"]).trim().is_empty());
+    let every: Vec<String> = (1..=36).map(|i| format!("{i:02}")).collect();
+    for g in &every {
+        assert!(groups.contains(g), "attack {g} not run");
+    }
+
+    sb.remove().await.unwrap();
+    assert!(
+        children(&name).is_empty(),
+        "children outlived their sandbox"
+    );
+    assert_eq!(docker_inspect(&f)["State"]["Running"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_docker_cli_inside_is_refused_what_reaches_the_host() {
+    let env = env_or_skip!();
+    let ws = env.workspace("cli-refusals");
+    let sb = scoped(&env, &ws).await;
+    let name = sb.name().to_string();
+    let foreign = docker(&[
+        "run",
+        "-d",
+        "--label",
+        &format!("dev.docksandbox.test-run={}", env.run_id),
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let foreign = foreign.trim();
+    for (i, flags) in [
+        "--privileged".to_string(),
+        "-v /:/host".into(),
+        "-v /etc:/etc2".into(),
+        "--mount type=bind,source=/,target=/h".into(),
+        "--cap-add SYS_ADMIN".into(),
+        "--cap-add ALL".into(),
+        "--device /dev/null:/dev/x".into(),
+        "--pid host".into(),
+        "--ipc host".into(),
+        "--uts host".into(),
+        "--userns host".into(),
+        "--network host".into(),
+        format!("--pid container:{foreign}"),
+        format!("--network container:{foreign}"),
+        format!("--volumes-from {foreign}"),
+        format!("--link {foreign}:db"),
+        "--security-opt seccomp=unconfined".into(),
+        "--security-opt apparmor=unconfined".into(),
+        "--security-opt systempaths=unconfined".into(),
+        "--sysctl kernel.shmmax=1".into(),
+        "--cgroup-parent /".into(),
+        "--runtime nvidia".into(),
+        "--log-driver syslog --log-opt syslog-address=udp://169.254.169.254:514".into(),
+        "--oom-kill-disable".into(),
+        "--oom-score-adj -1000".into(),
+        "--cpuset-cpus 0".into(),
+        format!("-v {}/x:/x:rshared", ws.display()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (code, out) = sh(
+            &sb,
+            &format!("docker run --rm --name cli-{i} {flags} {BUSYBOX} true"),
+        )
+        .await;
+        assert_ne!(code, 0, "docker run {flags} succeeded: {out}");
+        assert!(out.contains("docksandbox"), "docker run {flags}: {out}");
+    }
+    for cmd in [
+        format!("docker exec {foreign} true"),
+        format!("docker logs {foreign}"),
+        format!("docker cp {foreign}:/etc/hostname /tmp/x"),
+        "docker network create -d macvlan -o parent=eth0 mv".to_string(),
+        "docker volume create -o type=none -o o=bind -o device=/ rootvol".into(),
+        "docker swarm init".into(),
+        "docker plugin install vieux/sshfs".into(),
+        format!("docker tag {BUSYBOX} mine:1"),
+        format!("docker rmi {BUSYBOX}"),
+    ] {
+        let (code, out) = sh(&sb, &cmd).await;
+        assert_ne!(code, 0, "{cmd} succeeded: {out}");
+    }
+    assert!(children(&name).is_empty(), "{:?}", children(&name));
+    assert_eq!(docker_inspect(foreign)["State"]["Running"], true);
+    let vols = docker(&["volume", "ls", "-q"]);
+    assert!(!vols.lines().any(|v| v == "rootvol"));
+    sb.remove().await.unwrap();
+}
