@@ -398,3 +398,173 @@ async fn the_docker_cli_inside_is_refused_what_reaches_the_host() {
     assert!(!vols.lines().any(|v| v == "rootvol"));
     sb.remove().await.unwrap();
 }
+
+/// A compose project: a web server on a named volume, its page written by a one-off service.
+const COMPOSE: &str = r#"version: "3.8"
+services:
+  web:
+    image: docksandbox/busybox:test
+    command: ["sh", "-c", "mkdir -p /www && echo served-by-compose > /www/index.html && httpd -f -p 8000 -h /www"]
+    volumes: ["data:/data"]
+    networks:
+      default:
+        aliases: ["site"]
+volumes:
+  data: {}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn build_run_compose_exec_cp_logs_networks_and_ports_work_from_inside() {
+    let env = env_or_skip!();
+    let ws = env.workspace("flows");
+    std::fs::write(
+        ws.join("Dockerfile"),
+        format!("FROM {BUSYBOX}\nRUN echo built-here > /built\nLABEL made=inside\n"),
+    )
+    .unwrap();
+    std::fs::write(ws.join("input.txt"), "from the workspace\n").unwrap();
+    std::fs::create_dir(ws.join("data")).unwrap();
+    std::fs::write(ws.join("data/f"), "read-only data\n").unwrap();
+    std::fs::write(ws.join("docker-compose.yml"), COMPOSE).unwrap();
+    let sb = scoped(&env, &ws).await;
+    let name = sb.name().to_string();
+    let app = format!("app-{}", env.run_id);
+    let www = "sh -c 'mkdir -p /www && echo pong > /www/index.html && httpd -f -p 8000 -h /www'";
+    let run = |script: String| {
+        let sb = &sb;
+        async move {
+            let (code, out) = sh(sb, &format!("set -e\n{script}")).await;
+            assert_eq!(code, 0, "{script}\n{out}");
+            out
+        }
+    };
+
+    // 1. Build: the image is the sandbox's.
+    let out = run(format!("docker build -q -t {app} . && docker image inspect {app} --format '{{{{index .Config.Labels \"io.docksandbox.owner\"}}}} {{{{index .Config.Labels \"made\"}}}}'")).await;
+    assert!(out.trim().ends_with(&format!("{name} inside")), "{out}");
+    // 2, 3. Run with the workspace at its own path, and a read-only bind of a part of it.
+    let out = run(format!(
+        "docker run --rm -v \"$PWD\":/app -w /app {app} sh -c 'cat /built input.txt'"
+    ))
+    .await;
+    assert!(
+        out.contains("built-here") && out.contains("from the workspace"),
+        "{out}"
+    );
+    let out = run(format!("docker run --rm -v \"$PWD/data\":/data:ro {app} sh -c 'cat /data/f; touch /data/g 2>&1 || echo refused-write'")).await;
+    assert!(
+        out.contains("read-only data") && out.contains("refused-write"),
+        "{out}"
+    );
+    assert!(!ws.join("data/g").exists());
+    // 9. A network of its own, a server on it reached by name, ps, cp, exec (hijacked both
+    // ways), logs, rm.
+    let out = run(format!(
+        "docker network create t >/dev/null
+         docker run -d --name web --network t {app} {www} >/dev/null
+         sleep 1
+         docker run --rm --network t {app} wget -qO- http://web:8000/
+         docker ps --format '{{{{.Names}}}}'
+         echo copied > /tmp/c.txt && docker cp /tmp/c.txt web:/tmp/c.txt && docker exec web cat /tmp/c.txt
+         echo 'echo hijacked-$((40+2))' | docker exec -i web sh
+         docker logs web 2>&1 | head -3; echo logs-done
+         docker cp web:/built /tmp/built-out && cat /tmp/built-out"
+    ))
+    .await;
+    for want in [
+        "pong",
+        "web",
+        "copied",
+        "hijacked-42",
+        "logs-done",
+        "built-here",
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    // Ports: published by the proxy on the sandbox's network, never on the host.
+    let out = run(format!(
+        "docker run -d --name pub -p 8080:8000 {app} {www} >/dev/null
+         sleep 1
+         docker port pub 8000
+         curl -s --max-time 5 http://docksandbox-docker:8080/"
+    ))
+    .await;
+    assert!(out.contains(":8080") && out.contains("pong"), "{out}");
+    let host_ports = docker_inspect("pub")["HostConfig"]["PortBindings"].clone();
+    assert!(
+        host_ports.as_object().is_none_or(|p| p.is_empty()),
+        "{host_ports}"
+    );
+    assert!(docker(&["port", "pub"]).trim().is_empty());
+    // 4. Compose with a named volume and an alias; then down -v removes what it made.
+    let out = run("docker compose up -d 2>&1
+         sleep 2
+         curl -s --noproxy '*' --max-time 5 http://site:8000/ || docker compose logs
+         docker compose ps
+         docker compose down -v 2>&1"
+        .into())
+    .await;
+    assert!(out.contains("served-by-compose"), "{out}");
+    let vols = docker(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label={OWNER}={name}"),
+    ]);
+    assert!(!vols.contains("flows_data"), "{vols}");
+    // 8. exec -it through a terminal.
+    let out =
+        run("script -qec 'docker exec -it web sh -c \"tty && echo tty-ok\"' /dev/null".into())
+            .await;
+    assert!(out.contains("tty-ok") && out.contains("/dev/pts"), "{out}");
+
+    // The children show in inspect and go with the sandbox.
+    let info = sb.inspect().await.unwrap();
+    let kids = info.children.expect("children in inspect");
+    assert!(kids.containers.iter().any(|c| c == "web"), "{kids:?}");
+    assert!(kids.networks.iter().any(|n| n == "t"), "{kids:?}");
+    sb.remove().await.unwrap();
+    assert!(children(&name).is_empty());
+    let nets = docker(&[
+        "network",
+        "ls",
+        "--filter",
+        &format!("label={OWNER}={name}"),
+        "-q",
+    ]);
+    assert!(nets.trim().is_empty(), "{nets}");
+    docker(&["rmi", &app]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_scoped_sandboxes_cannot_see_or_touch_each_others_containers() {
+    let env = env_or_skip!();
+    let a = scoped(&env, &env.workspace("one")).await;
+    let b = scoped(&env, &env.workspace("two")).await;
+    let (code, out) = sh(
+        &a,
+        &format!("docker run -d --name only-a {BUSYBOX} sleep 300"),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let (_, ps) = sh(&b, "docker ps -a --format '{{.Names}}'").await;
+    assert!(!ps.contains("only-a"), "{ps}");
+    for cmd in [
+        "docker inspect only-a",
+        "docker exec only-a true",
+        "docker logs only-a",
+        "docker stop only-a",
+        "docker rm -f only-a",
+    ] {
+        let (code, out) = sh(&b, cmd).await;
+        if cmd.starts_with("docker rm") {
+            continue; // `rm -f` of a missing container exits 0; checked below
+        }
+        assert_ne!(code, 0, "{cmd}: {out}");
+    }
+    assert_eq!(docker_inspect("only-a")["State"]["Running"], true);
+    a.remove().await.unwrap();
+    b.remove().await.unwrap();
+    assert!(docker_inspect("only-a").is_null());
+}

@@ -181,6 +181,14 @@ pub(crate) fn container_config(
     let mut group_add = Vec::new();
     if spec.docker == Some(DockerAccess::Scoped) {
         mounts.push(scoped_docker::proxy::sandbox_mount(&name));
+        // The children's forwarded ports are at the engine proxy, on the sandbox's network:
+        // reached directly, never through the egress proxy.
+        for e in env.iter_mut() {
+            if e.starts_with("NO_PROXY=") || e.starts_with("no_proxy=") {
+                e.push(',');
+                e.push_str(scoped_docker::proxy::ENGINE_ALIAS);
+            }
+        }
         env.extend(
             scoped_docker::proxy::sandbox_env(spec)
                 .into_iter()

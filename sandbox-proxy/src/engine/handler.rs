@@ -285,6 +285,16 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
         Route::NetworkDelete(n) => {
             let net = owned_network(ctx, n, false).await?;
             *n = net["Id"].as_str().unwrap_or(n).to_string();
+            // The sandbox joined it (so its names resolve there): it leaves first, or the
+            // engine refuses to remove a network with endpoints.
+            let _ = ctx
+                .engine
+                .json(
+                    "POST",
+                    &format!("/networks/{n}/disconnect"),
+                    Some(json!({ "Container": scope.sandbox, "Force": true })),
+                )
+                .await;
         }
         Route::NetworkConnect(n) | Route::NetworkDisconnect(n) => {
             let net = owned_network(ctx, n, true).await?;
@@ -325,12 +335,9 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
                     if owned.is_err() && !is_sandbox {
                         return Err(Refusal::not_found("container", c));
                     }
-                    if v.0["EndpointConfig"]["DriverOpts"]
-                        .as_object()
-                        .is_some_and(|o| !o.is_empty())
-                        || v.0["EndpointConfig"]["Links"]
-                            .as_array()
-                            .is_some_and(|l| !l.is_empty())
+                    let ep = v.0.get("EndpointConfig").unwrap_or(&Value::Null);
+                    if ep["DriverOpts"].as_object().is_some_and(|o| !o.is_empty())
+                        || ep["Links"].as_array().is_some_and(|l| !l.is_empty())
                     {
                         return Err(Refusal::forbidden(
                             "endpoint driver options and links are refused by docksandbox's scoped Docker access",
