@@ -29,6 +29,15 @@ if [ "${1:-}" = "--all" ]; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
   "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
+  # The scoped-docker tests run Python's testcontainers inside a sandbox (whose own network
+  # reaches only the test internet): fetched here once, copied into the test's workspace.
+  deps="$here/../target/pydeps/testcontainers"
+  if [ ! -f "$deps/.done" ]; then
+    rm -rf "$deps" "$deps.venv"
+    python3 -m venv "$deps.venv"
+    "$deps.venv/bin/pip" install -q --target "$deps" testcontainers==4.14.2
+    touch "$deps/.done"
+  fi
 fi
 
 "$here/start-docker.sh"

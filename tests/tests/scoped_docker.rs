@@ -568,3 +568,90 @@ async fn two_scoped_sandboxes_cannot_see_or_touch_each_others_containers() {
     b.remove().await.unwrap();
     assert!(docker_inspect("only-a").is_null());
 }
+
+/// Python's testcontainers (fetched by scripts/setup.sh --all) inside the sandbox: ping, info,
+/// image list, a container started with a mapped port and read through it. Ryuk (which needs
+/// Docker Hub) is off; what it relies on, a child that binds `/var/run/docker.sock`, is
+/// checked directly: the child gets the sandbox's scoped engine, never the host's.
+const TESTCONTAINERS_FLOW: &str = r#"
+import urllib.request
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.waiting_utils import wait_for_logs
+import docker
+client = docker.from_env()
+assert client.ping()
+print("images:", len(client.images.list()) > 0)
+cmd = ["sh", "-c", "mkdir -p /www && echo tc-pong > /www/index.html && echo ready && httpd -f -p 8000 -h /www"]
+with DockerContainer(IMAGE).with_command(cmd).with_exposed_ports(8000) as c:
+    wait_for_logs(c, "ready", timeout=30)
+    url = f"http://{c.get_container_host_ip()}:{c.get_exposed_port(8000)}/"
+    print(url, urllib.request.urlopen(url, timeout=10).read().decode().strip())
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn testcontainers_and_a_socket_binding_child_work_inside() {
+    let env = env_or_skip!();
+    let ws = env.workspace("testcontainers");
+    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pydeps/testcontainers");
+    assert!(
+        deps.join(".done").exists(),
+        "Python's testcontainers is missing: run scripts/setup.sh --all"
+    );
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&deps)
+        .arg(ws.join(".pydeps"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    std::fs::write(
+        ws.join("flow.py"),
+        format!("IMAGE = {BUSYBOX:?}\n{TESTCONTAINERS_FLOW}"),
+    )
+    .unwrap();
+    let sb = scoped(&env, &ws).await;
+    let name = sb.name().to_string();
+    let (code, out) = sh(
+        &sb,
+        "PYTHONPATH=$PWD/.pydeps TESTCONTAINERS_RYUK_DISABLED=true python3 flow.py 2>&1",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("images: True") && out.contains("tc-pong"),
+        "{out}"
+    );
+    // A child binding the engine socket (as Ryuk does) talks to this sandbox's proxy.
+    let (code, out) = sh(
+        &sb,
+        &format!(
+            "docker run -d --name marker {BUSYBOX} sleep 60 >/dev/null && \
+             docker run --rm -v /var/run/docker.sock:/var/run/docker.sock {DEBIAN} \
+               curl -s --unix-socket /var/run/docker.sock 'http://d/v1.41/containers/json?all=1'"
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let listed: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["Names"][0].as_str())
+        .collect();
+    assert!(names.contains(&"/marker"), "{names:?}");
+    let on_host = docker(&["ps", "-a", "-q"]).lines().count();
+    assert!(
+        names.len() < on_host,
+        "the child saw the host's engine: {names:?}"
+    );
+    for n in &names {
+        let c = docker_inspect(n.trim_start_matches('/'));
+        if c.is_null() {
+            continue; // the listing child itself, removed (`--rm`)
+        }
+        assert_eq!(c["Config"]["Labels"][OWNER], name.as_str(), "{n}");
+    }
+    sb.remove().await.unwrap();
+}
