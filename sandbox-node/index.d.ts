@@ -436,8 +436,16 @@ export interface RunOptions {
   volumes?: Array<string>
   /** `sandbox` (a per-agent volume keeps logins) or `none`. */
   credentials?: 'sandbox' | 'none'
-  /** Mount the engine's socket (the agent then controls the engine). */
+  /**
+   * Mount the engine's socket (the agent then controls the engine): the same as
+   * `docker: 'host'`.
+   */
   mountDockerSocket?: boolean
+  /**
+   * What the sandbox may do with the engine: `none` (default), `scoped` (a filtered engine
+   * of its own objects) or `host` (the engine itself: root on the host).
+   */
+  docker?: 'none' | 'scoped' | 'host'
   /** Container name (default: derived from the workspace and agent). */
   name?: string
   /** Replace an existing sandbox whose stored configuration differs. */
@@ -549,6 +557,13 @@ export interface SandboxInfo {
   version: string
   /** Whether the engine's socket is mounted (the agent controls the engine). */
   dockerSocket: boolean
+  /** What the sandbox may do with the engine: `none`, `scoped` or `host`. */
+  docker: string
+  /**
+   * What the agent made through scoped Docker access (inspect only): `containers`,
+   * `networks`, `volumes` (names).
+   */
+  children?: any
   /** Things the user should know (e.g. the docker socket is mounted). */
   warnings: Array<string>
   /** User labels. */

@@ -248,6 +248,11 @@ pub struct RmArgs {
     #[arg(long, conflicts_with = "sandboxes")]
     pub all: bool,
 
+    /// Also remove the named volumes the agent made through scoped Docker access (its
+    /// containers, networks and anonymous volumes always go with the sandbox)
+    #[arg(long)]
+    pub volumes: bool,
+
     /// Sandboxes to remove
     #[arg(value_name = "SANDBOX", required_unless_present = "all")]
     pub sandboxes: Vec<String>,

@@ -229,6 +229,78 @@ fn a_config_change_needs_recreate() {
 }
 
 #[test]
+fn docker_scoped_runs_children_refuses_the_host_and_rm_takes_them_along() {
+    let env = env_or_skip!();
+    let ws = env.workspace("scoped");
+    let script = format!(
+        "docker run --rm {BUSYBOX} echo from-a-child && docker volume create kept >/dev/null && \
+         docker run -d --name child {BUSYBOX} sleep 60 >/dev/null && \
+         (docker run --rm --privileged {BUSYBOX} true 2>&1 || true)"
+    );
+    let out = env
+        .run_on(&ws, "docksandbox/base:latest")
+        .args(["-q", "--docker", "scoped", "shell", "-c", &script])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("from-a-child"), "{}", show(&out));
+    assert!(
+        text.contains("a privileged container is refused by docksandbox's scoped Docker access"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(stderr(&out), "", "no warning for scoped access");
+    let name = env.containers()[0].clone();
+    let info = inspect(&name);
+    assert_eq!(info["docker"], "scoped");
+    assert_eq!(info["docker_socket"], false);
+    assert_eq!(info["children"]["containers"][0], "child");
+    assert_eq!(info["children"]["volumes"][0], "kept");
+    // The access is stored: another is drift.
+    let out = env
+        .run_on(&ws, "docksandbox/base:latest")
+        .args(["--docker", "none", "shell", "-c", "true"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && stderr(&out).contains("docker"),
+        "{}",
+        show(&out)
+    );
+    // `rm --volumes` takes the agent's containers and named volumes along.
+    let out = common::cli()
+        .args(["rm", "--volumes", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let left = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=io.docksandbox.owner={name}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty());
+    let vols = std::process::Command::new("docker")
+        .args([
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("label=io.docksandbox.owner={name}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        vols.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&vols.stdout)
+    );
+}
+
+#[test]
 fn mount_docker_socket_warns_and_shows_in_inspect() {
     let env = env_or_skip!();
     let ws = env.workspace("socket");

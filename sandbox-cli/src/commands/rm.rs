@@ -16,7 +16,7 @@ pub async fn rm(g: &Global, a: RmArgs) -> Outcome {
     for r in &targets {
         let removed = async {
             let sb = client.get(r).await?;
-            sb.remove_with(true).await?;
+            sb.remove_with_volumes(true, a.volumes).await?;
             Ok::<_, Failure>(())
         };
         match removed.await {

@@ -188,6 +188,12 @@ impl Sandbox {
     /// Removes the sandbox; without `force` a running sandbox is refused with
     /// [`Error::Running`] (like `docker rm` without `-f`).
     pub async fn remove_with(&self, force: bool) -> Result<()> {
+        self.remove_with_volumes(force, false).await
+    }
+
+    /// As [`Sandbox::remove_with`]; with `volumes`, the named volumes the agent made through
+    /// scoped Docker access go too (its containers, networks and anonymous volumes always do).
+    pub async fn remove_with_volumes(&self, force: bool, volumes: bool) -> Result<()> {
         let status = self.status().await?;
         let live = matches!(
             status,
@@ -202,7 +208,7 @@ impl Sandbox {
         if self.inner.spec.docker == Some(DockerAccess::Scoped) {
             // The agent's containers and networks go with it (and their anonymous volumes);
             // its named volumes stay, like the credentials volume.
-            scoped_docker::proxy::remove(self.inner.backend.as_ref(), &self.inner.name, false)
+            scoped_docker::proxy::remove(self.inner.backend.as_ref(), &self.inner.name, volumes)
                 .await?;
         }
         if self.inner.spec.network == Some(NetworkMode::Proxy) {
