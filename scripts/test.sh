@@ -25,7 +25,7 @@ status=0
 log=$(mktemp)
 if ! cargo test --workspace --exclude docksandbox-py --exclude docksandbox-node --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
 
-echo "== fuzz the spec parser and validator briefly (the long run: fuzz/README.md)"
+echo "== fuzz the spec parser and validator and the scoped-docker proxy briefly (the long runs: fuzz/README.md)"
 # libFuzzer needs nightly flags: RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.
 fuzzlog=$(mktemp)
 if ! cargo fuzz --help >/dev/null 2>&1; then
@@ -33,16 +33,18 @@ if ! cargo fuzz --help >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet || status=1
 fi
 fuzz_target_dir="${CARGO_TARGET_DIR:-$PWD/target}/fuzz"
-if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -s none --target-dir "$fuzz_target_dir" spec \
-      -- -max_len=256 -max_total_time="${DOCKSANDBOX_FUZZ_SECONDS:-20}" -print_final_stats=1) >"$fuzzlog" 2>&1; then
-  echo "fuzz: $(grep -E '^stat::number_of_executed_units' "$fuzzlog" | awk '{print $2}') executions, no finding"
-  echo "test result: ok. 1 passed; 0 failed; (fuzz)" >>"$log"
-else
-  tail -40 "$fuzzlog" >&2
-  echo "fuzz: FAILED (a finding is saved under fuzz/artifacts/spec/)" >&2
-  echo "test result: FAILED. 0 passed; 1 failed; (fuzz)" >>"$log"
-  status=1
-fi
+for target in spec engine_api; do
+  if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -s none --target-dir "$fuzz_target_dir" "$target" \
+        -- -max_len=512 -max_total_time="${DOCKSANDBOX_FUZZ_SECONDS:-20}" -print_final_stats=1) >"$fuzzlog" 2>&1; then
+    echo "fuzz $target: $(grep -E '^stat::number_of_executed_units' "$fuzzlog" | awk '{print $2}') executions, no finding"
+    echo "test result: ok. 1 passed; 0 failed; (fuzz $target)" >>"$log"
+  else
+    tail -40 "$fuzzlog" >&2
+    echo "fuzz $target: FAILED (a finding is saved under fuzz/artifacts/$target/)" >&2
+    echo "test result: FAILED. 0 passed; 1 failed; (fuzz $target)" >>"$log"
+    status=1
+  fi
+done
 rm -f "$fuzzlog"
 
 echo "== main job (README's first command: scripts/main-job.sh, the quick start on this directory)"

@@ -655,3 +655,26 @@ async fn testcontainers_and_a_socket_binding_child_work_inside() {
     }
     sb.remove().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_its_proxy_down_the_sandbox_has_no_engine_and_run_brings_it_back() {
+    let env = env_or_skip!();
+    let ws = env.workspace("fail-closed");
+    let sb = scoped(&env, &ws).await;
+    let proxy = format!("{}-docker", sb.name());
+    docker(&["stop", "-t", "1", &proxy]);
+    let (code, out) = sh(&sb, &format!("docker run --rm {BUSYBOX} true")).await;
+    assert_ne!(code, 0, "{out}");
+    // Nothing reached the engine: the sandbox has no containers of its own.
+    assert!(children(sb.name()).is_empty());
+    // No way around it: the engine's own socket is not in the sandbox.
+    let (code, _) = sh(&sb, "ls /run/docker.sock /var/run/docker.sock.real 2>/dev/null").await;
+    assert_ne!(code, 0);
+    let again = scoped(&env, &ws).await;
+    assert_eq!(again.id(), sb.id());
+    let (code, out) = sh(&again, &format!("docker run --rm {BUSYBOX} echo back")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("back"));
+    again.remove().await.unwrap();
+    assert!(docker_inspect(&proxy).is_null(), "the proxy outlived its sandbox");
+}
