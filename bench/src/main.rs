@@ -9,6 +9,7 @@
 //! cargo run --release -p docksandbox-bench -- --only B1,B6 --json bench.json
 //! ```
 
+mod docker_rows;
 mod driver;
 mod floor;
 mod network_rows;
@@ -293,6 +294,7 @@ async fn main() {
     row!("B10", network_rows::b10_proxy_data(&mut ctx));
     row!("B11", workspace_rows::b11_review_writes(&mut ctx));
     row!("B12", workspace_rows::b12_diff_stat(&mut ctx));
+    row!("B13", docker_rows::b13_scoped_docker(&mut ctx));
     row!("B14", network_rows::b14_secret_interception(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);

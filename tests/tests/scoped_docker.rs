@@ -668,7 +668,11 @@ async fn with_its_proxy_down_the_sandbox_has_no_engine_and_run_brings_it_back() 
     // Nothing reached the engine: the sandbox has no containers of its own.
     assert!(children(sb.name()).is_empty());
     // No way around it: the engine's own socket is not in the sandbox.
-    let (code, _) = sh(&sb, "ls /run/docker.sock /var/run/docker.sock.real 2>/dev/null").await;
+    let (code, _) = sh(
+        &sb,
+        "ls /run/docker.sock /var/run/docker.sock.real 2>/dev/null",
+    )
+    .await;
     assert_ne!(code, 0);
     let again = scoped(&env, &ws).await;
     assert_eq!(again.id(), sb.id());
@@ -676,5 +680,8 @@ async fn with_its_proxy_down_the_sandbox_has_no_engine_and_run_brings_it_back() 
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("back"));
     again.remove().await.unwrap();
-    assert!(docker_inspect(&proxy).is_null(), "the proxy outlived its sandbox");
+    assert!(
+        docker_inspect(&proxy).is_null(),
+        "the proxy outlived its sandbox"
+    );
 }
