@@ -78,7 +78,11 @@ fuzz_target!(|data: &[u8]| {
         if check_build(&mut q, &s).is_ok() {
             let mode = q.get("networkmode").unwrap_or("");
             assert!(mode == "sb-net" || mode == "none", "build network {mode}");
-            assert!(q.get("remote").is_none_or(|r| r.is_empty() || r == "default"));
+            let remote = q.get("remote").unwrap_or("");
+            assert!(
+                remote.is_empty() || (remote == "client-session" && q.get("version") == Some("2")),
+                "build remote {remote}"
+            );
         }
     }
     let _ = check_network(body, &s);

@@ -442,6 +442,11 @@ async fn build_run_compose_exec_cp_logs_networks_and_ports_work_from_inside() {
     // 1. Build: the image is the sandbox's.
     let out = run(format!("docker build -q -t {app} . && docker image inspect {app} --format '{{{{index .Config.Labels \"io.docksandbox.owner\"}}}} {{{{index .Config.Labels \"made\"}}}}'")).await;
     assert!(out.trim().ends_with(&format!("{name} inside")), "{out}");
+    // 10. BuildKit (its session hijacked through the proxy), without a network: BuildKit cannot
+    // use the sandbox's, and is refused one.
+    let out = run(format!("DOCKER_BUILDKIT=1 docker build -q --network none -t {app}-bk . >/dev/null && docker image inspect {app}-bk --format '{{{{index .Config.Labels \"io.docksandbox.owner\"}}}}' && (DOCKER_BUILDKIT=1 docker build -t {app}-bk2 . 2>&1 || true)")).await;
+    assert!(out.contains(&name), "{out}");
+    assert!(out.contains("BuildKit build with a network"), "{out}");
     // 2, 3. Run with the workspace at its own path, and a read-only bind of a part of it.
     let out = run(format!(
         "docker run --rm -v \"$PWD\":/app -w /app {app} sh -c 'cat /built input.txt'"
@@ -534,7 +539,7 @@ async fn build_run_compose_exec_cp_logs_networks_and_ports_work_from_inside() {
         "-q",
     ]);
     assert!(nets.trim().is_empty(), "{nets}");
-    docker(&["rmi", &app]);
+    docker(&["rmi", &app, &format!("{app}-bk")]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -683,5 +688,28 @@ async fn with_its_proxy_down_the_sandbox_has_no_engine_and_run_brings_it_back() 
     assert!(
         docker_inspect(&proxy).is_null(),
         "the proxy outlived its sandbox"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sandbox_removed_behind_our_back_leaves_nothing_after_prune() {
+    let env = env_or_skip!();
+    let sb = scoped(&env, &env.workspace("orphan")).await;
+    let name = sb.name().to_string();
+    let (code, out) = sh(
+        &sb,
+        &format!("docker run -d --name orphan-child {BUSYBOX} sleep 300"),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    docker(&["rm", "-f", sb.id()]);
+    env.client.prune().await.unwrap();
+    assert!(
+        docker_inspect(&format!("{name}-docker")).is_null(),
+        "the engine proxy is left"
+    );
+    assert!(
+        children(&name).is_empty(),
+        "the agent's containers are left"
     );
 }

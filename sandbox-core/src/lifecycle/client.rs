@@ -182,11 +182,17 @@ impl Client {
     }
 
     /// Removes what sandboxes removed behind docksandbox's back (e.g. by `docker rm`) left: their
-    /// egress proxies, networks and policy volumes; returns how many sandboxes' parts went.
+    /// egress proxies, networks and policy volumes, scoped Docker proxies and the agent's
+    /// containers and networks; returns how many sandboxes' parts went.
     /// `run` does this too for parts older than two minutes; this call takes all of them, so
     /// a `run` making a sandbox at the same moment may have to be repeated.
     pub async fn prune(&self) -> Result<usize> {
-        proxy::remove_orphans(self.engine.backend.as_ref(), std::time::Duration::ZERO).await
+        let backend = self.engine.backend.as_ref();
+        // The agent's children first: they are on the network the egress proxy's parts take.
+        let engine =
+            crate::scoped_docker::proxy::remove_orphans(backend, std::time::Duration::ZERO).await?;
+        let egress = proxy::remove_orphans(backend, std::time::Duration::ZERO).await?;
+        Ok(egress.max(engine))
     }
 
     /// Scans `workspace` for files through which the host would run programs (git hooks,

@@ -155,6 +155,12 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
     }
     let proxy_starting = match resolved.network {
         Some(NetworkMode::Proxy) => {
+            // A removed scoped sandbox's children are on its network: they go first.
+            if let Err(e) =
+                scoped_docker::proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER).await
+            {
+                tracing::warn!(error = %e, "could not clean up the scoped Docker proxies of removed sandboxes");
+            }
             let (orphans, starting) = tokio::join!(
                 proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER),
                 proxy::ensure_starting(engine, &resolved)

@@ -47,6 +47,14 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
+fn parts_header(req: &Request<Incoming>, name: &str) -> String {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 fn refusal_response(r: &Refusal) -> Response<Body> {
     let mut resp = Response::new(full(r.body()));
     *resp.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::FORBIDDEN);
@@ -167,8 +175,18 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
         | Route::ImageList
         | Route::ImageInspect(_)
         | Route::ImageHistory(_)
-        | Route::Session
         | Route::ContainerCreate => {}
+        Route::Session => {
+            let id = parts_header(&req, "x-docker-expose-session-uuid");
+            if id.is_empty() {
+                return Err(Refusal::bad_request(
+                    "a session needs its X-Docker-Expose-Session-Uuid",
+                ));
+            }
+            if let Ok(mut s) = ctx.sessions.lock() {
+                s.insert(id);
+            }
+        }
         Route::ContainerList => {
             query.add_label_filter(OWNER_LABEL, &scope.owner)?;
             after = After::ListPorts;
@@ -262,6 +280,22 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
         }
         Route::Build => {
             let tags = docksandbox_proxy::engine_api::objects::check_build(&mut query, scope)?;
+            if let Some(session) = query.get("session").filter(|s| !s.is_empty()) {
+                // The client opens its session and sends the build at once: wait for it.
+                let mut ours = false;
+                for _ in 0..100 {
+                    ours = ctx.sessions.lock().is_ok_and(|s| s.contains(session));
+                    if ours {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                if !ours {
+                    return Err(Refusal::forbidden(
+                        "a build with a session this sandbox did not open is refused by docksandbox's scoped Docker access",
+                    ));
+                }
+            }
             for t in tags {
                 let t = if t.contains(':') && !t.rsplit(':').next().unwrap_or("").contains('/') {
                     t
@@ -377,7 +411,8 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
         .uri(uri)
         .header("host", "docker");
     for h in PASSED_HEADERS {
-        if let Some(v) = parts.headers.get(*h) {
+        // Every value: a session names each method it exposes in a header of its own.
+        for v in parts.headers.get_all(*h) {
             b = b.header(*h, v);
         }
     }

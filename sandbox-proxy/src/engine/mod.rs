@@ -39,6 +39,8 @@ pub struct Ctx {
     forwards: ports::Forwards,
     /// The proxy's own address on the sandbox's network (where forwarded ports listen).
     address: String,
+    /// BuildKit sessions opened through this proxy (a build may use only those).
+    sessions: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Runs until SIGTERM or SIGINT; returns the exit code.
@@ -94,6 +96,7 @@ pub async fn serve(mut cfg: Config) -> i32 {
         scope: cfg.scope,
         forwards: ports::Forwards::default(),
         address,
+        sessions: Default::default(),
     });
     handler::restore_forwards(&ctx).await;
     crate::server::out::line(

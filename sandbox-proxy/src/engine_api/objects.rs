@@ -202,8 +202,16 @@ pub fn check_build(q: &mut Query, scope: &Scope) -> Result<Vec<String>, Refusal>
         }
         q.set("networkmode", scope.network.clone());
     }
+    // BuildKit reads the context through the client's session (`remote=client-session`); any
+    // other remote context makes the engine fetch a URL from the host.
+    if buildkit && q.get("remote") == Some("client-session") {
+        if q.get("session").is_none_or(str::is_empty) {
+            return Err(Refusal::bad_request("a BuildKit build needs its session"));
+        }
+    } else if q.get("remote").is_some_and(|v| !v.is_empty()) {
+        return Err(refuse("a build with remote"));
+    }
     for key in [
-        "remote",
         "cgroupparent",
         "isolation",
         "outputs",
