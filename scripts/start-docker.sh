@@ -17,6 +17,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the network tests' te
 command -v openssl >/dev/null 2>&1 || need+=(openssl)    # its TLS server's certificate
 command -v curl >/dev/null 2>&1 || need+=(curl)          # the proxy's interception tests
 command -v musl-gcc >/dev/null 2>&1 || need+=(musl-tools) # the static proxy's TLS (ring's C code)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry) # a registry of the tests' own (pulls)
 "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
 
 # The in-sandbox exec helper is built static for musl when that target is installed (else for

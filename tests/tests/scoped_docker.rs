@@ -473,6 +473,7 @@ async fn build_run_compose_exec_cp_logs_networks_and_ports_work_from_inside() {
          echo copied > /tmp/c.txt && docker cp /tmp/c.txt web:/tmp/c.txt && docker exec web cat /tmp/c.txt
          echo 'echo hijacked-$((40+2))' | docker exec -i web sh
          docker logs web 2>&1 | head -3; echo logs-done
+         (timeout 2 docker logs -f web; true) | head -1 >/dev/null; echo follow-done
          docker cp web:/built /tmp/built-out && cat /tmp/built-out"
     ))
     .await;
@@ -482,6 +483,7 @@ async fn build_run_compose_exec_cp_logs_networks_and_ports_work_from_inside() {
         "copied",
         "hijacked-42",
         "logs-done",
+        "follow-done",
         "built-here",
     ] {
         assert!(out.contains(want), "{want} missing:\n{out}");
@@ -712,4 +714,80 @@ async fn a_sandbox_removed_behind_our_back_leaves_nothing_after_prune() {
         children(&name).is_empty(),
         "the agent's containers are left"
     );
+}
+
+/// A registry of the test's own on the host's loopback (Debian's docker-registry), where the
+/// engine pulls from: `docker pull` inside a scoped sandbox fetches into the shared cache, and
+/// the pulled image runs; raw `curl` on the socket is refused what the docker CLI is.
+#[tokio::test(flavor = "multi_thread")]
+async fn pull_from_a_registry_and_curl_on_the_socket() {
+    let env = env_or_skip!();
+    let ws = env.workspace("pull");
+    let dir = env.workspace("registry-data");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("store").display()
+        ),
+    )
+    .unwrap();
+    let mut registry = std::process::Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("docker-registry (scripts/start-docker.sh installs it)");
+    let image = format!("127.0.0.1:{port}/tc/busybox:{}", env.run_id);
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    docker(&["tag", BUSYBOX, &image]);
+    let pushed = std::process::Command::new("docker")
+        .args(["push", &image])
+        .output()
+        .unwrap();
+    assert!(
+        pushed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    docker(&["rmi", &image]);
+    let sb = scoped(&env, &ws).await;
+    let (code, out) = sh(
+        &sb,
+        &format!("docker pull -q {image} && docker run --rm {image} echo pulled"),
+    )
+    .await;
+    let _ = registry.kill();
+    let _ = registry.wait();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("pulled"), "{out}");
+    // The raw socket with curl: refused what the CLI is, nothing created.
+    for body in [
+        format!(r#"{{"Image":"{BUSYBOX}","HostConfig":{{"Privileged":true}}}}"#),
+        format!(r#"{{"Image":"{BUSYBOX}","HostConfig":{{"Binds":["/:/h"]}}}}"#),
+        format!(r#"{{"Image":"{BUSYBOX}","HostConfig":{{"PidMode":"host"}}}}"#),
+    ] {
+        let (_, status) = sh(
+            &sb,
+            &format!(
+                "curl -s -o /dev/null -w '%{{http_code}}' --unix-socket /var/run/docker.sock -H 'Content-Type: application/json' -d '{body}' 'http://d/v1.41/containers/create?name=curl-atk'"
+            ),
+        )
+        .await;
+        assert_eq!(status.trim(), "403", "{body}");
+        assert!(docker_inspect("curl-atk").is_null());
+    }
+    sb.remove().await.unwrap();
+    docker(&["rmi", &image]);
 }

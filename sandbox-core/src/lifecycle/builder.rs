@@ -120,8 +120,14 @@ impl SandboxBuilder {
     /// on the host).
     ///
     /// ```
-    /// use docksandbox::{DockerAccess, Sandbox};
-    /// let spec = Sandbox::builder().workspace("/tmp").docker(DockerAccess::Scoped).build().unwrap();
+    /// use docksandbox::{DockerAccess, Sandbox, Shell};
+    /// let ws = tempfile::tempdir().unwrap();
+    /// let spec = Sandbox::builder()
+    ///     .workspace(ws.path())
+    ///     .agent(Shell)
+    ///     .docker(DockerAccess::Scoped)
+    ///     .build()
+    ///     .unwrap();
     /// assert_eq!(spec.docker, Some(DockerAccess::Scoped));
     /// ```
     pub fn docker(mut self, access: DockerAccess) -> Self {

@@ -47,6 +47,7 @@ pub struct SandboxInfo {
     /// Whether the engine's socket is mounted (the agent controls the engine).
     pub docker_socket: bool,
     /// What the sandbox may do with the engine (`none`, `scoped`, `host`).
+    #[serde(default)]
     pub docker: crate::DockerAccess,
     /// What the agent made through scoped Docker access (inspect only).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -203,6 +203,16 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
             let full_id = c["Id"].as_str().unwrap_or_default().to_string();
             match action {
                 A::Start | A::Restart => {
+                    // `checkpoint-dir` names a host directory the engine would read.
+                    if let Some((k, _)) = query
+                        .0
+                        .iter()
+                        .find(|(k, _)| !matches!(k.as_str(), "detachKeys" | "t"))
+                    {
+                        return Err(Refusal::forbidden(format!(
+                            "start with {k:?} is refused by docksandbox's scoped Docker access"
+                        )));
+                    }
                     let binds: Vec<String> = c["HostConfig"]["Binds"]
                         .as_array()
                         .map(|a| {
@@ -270,6 +280,14 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
             let _ = i;
         }
         Route::Commit => {
+            if query
+                .get("changes")
+                .is_some_and(|c| c.contains("io.docksandbox."))
+            {
+                return Err(Refusal::forbidden(
+                    "docksandbox's labels cannot be set by a commit",
+                ));
+            }
             let c = query.get("container").unwrap_or("").to_string();
             let owned = owned_container(ctx, &c).await?;
             query.set("container", owned["Id"].as_str().unwrap_or_default());
