@@ -32,6 +32,9 @@ const PASSED_HEADERS: &[&str] = &[
     "user-agent",
 ];
 
+/// A container's bind sources: its `Binds` and its mounts' `(Type, Source)`.
+type Binds = (Vec<String>, Vec<(String, String)>);
+
 /// Answers one request.
 pub async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Response<Body> {
     let line = format!("{} {}", req.method(), req.uri().path());
@@ -162,6 +165,10 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
     }
     let scope = &ctx.scope;
     let mut after = After::Nothing;
+    // A start with host binds: the sandbox is paused while the binds are checked again and the
+    // engine mounts them, so nothing in it can swap a checked directory for a symlink between
+    // the check and the mount.
+    let mut freeze: Option<Binds> = None;
     let mut create_volumes: Vec<String> = Vec::new();
 
     // Ownership and query rules, resolving names to IDs.
@@ -235,6 +242,11 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
                         })
                         .unwrap_or_default();
                     check_existing(&binds, &mounts, scope)?;
+                    let host_binds = binds.iter().any(|b| b.starts_with('/'))
+                        || mounts.iter().any(|(t, _)| t == "bind");
+                    if host_binds {
+                        freeze = Some((binds, mounts));
+                    }
                     after = After::Started(full_id.clone());
                 }
                 A::Delete => after = After::Removed(full_id.clone()),
@@ -449,7 +461,29 @@ async fn decide(ctx: &Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>
     let up_req = b
         .body(body)
         .map_err(|e| Refusal::bad_request(format!("cannot forward: {e}")))?;
-    let mut resp = ctx.engine.send(up_req).await?;
+    let mut resp = match freeze {
+        None => ctx.engine.send(up_req).await?,
+        Some((binds, mounts)) => {
+            let sandbox = format!("/containers/{}", scope.sandbox);
+            let paused = matches!(
+                ctx.engine
+                    .json("POST", &format!("{sandbox}/pause"), None)
+                    .await,
+                Ok((204, _))
+            );
+            let sent = match check_existing(&binds, &mounts, scope) {
+                Ok(()) => ctx.engine.send(up_req).await,
+                Err(e) => Err(e),
+            };
+            if paused {
+                let _ = ctx
+                    .engine
+                    .json("POST", &format!("{sandbox}/unpause"), None)
+                    .await;
+            }
+            sent?
+        }
+    };
 
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         return Ok(hijack(parts, &mut resp));
