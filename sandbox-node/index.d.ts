@@ -225,6 +225,8 @@ export interface ExecOptions {
 export interface ExecResult {
   /** Exit code (128 + signal number when a signal ended it). */
   exitCode: number
+  /** Whether the out-of-memory killer ended it (raise the sandbox's `memory`). */
+  oomKilled: boolean
   /** Stdout as text (invalid UTF-8 replaced). */
   stdout: string
   /** Stderr as text (invalid UTF-8 replaced). */

@@ -519,3 +519,29 @@ fn errors_name_the_flag_and_show_paths_as_typed_and_as_resolved() {
     assert_one_line_error(&out, 125, &["-e/--env X (env.X)", "pass --recreate"]);
     assert!(!stderr(&out).contains("recreate(true)"), "{}", show(&out));
 }
+
+#[test]
+fn an_out_of_memory_kill_says_so_and_names_the_limit() {
+    let env = env_or_skip!();
+    let ws = env.workspace("oom");
+    let out = env
+        .run(&ws)
+        .args(["-q", "--memory", "64m", "shell", "-c", "tail /dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(137), "{}", show(&out));
+    assert!(
+        stderr(&out)
+            .contains("docksandbox: killed: out of memory (limit 64 MiB; raise it with --memory)"),
+        "{}",
+        show(&out)
+    );
+    // Another SIGKILL is not called one.
+    let out = env
+        .run(&ws)
+        .args(["-q", "--memory", "64m", "shell", "-c", "kill -9 $$"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(137), "{}", show(&out));
+    assert!(!stderr(&out).contains("out of memory"), "{}", show(&out));
+}

@@ -33,6 +33,8 @@ impl From<docksandbox::Sandbox> for Sandbox {
 pub struct ExecResult {
     /// Exit code (128 + signal number when a signal ended it).
     pub exit_code: i64,
+    /// Whether the out-of-memory killer ended it (raise the sandbox's `memory`).
+    pub oom_killed: bool,
     /// Stdout as text (invalid UTF-8 replaced).
     pub stdout: String,
     /// Stderr as text (invalid UTF-8 replaced).
@@ -47,6 +49,7 @@ impl From<docksandbox::ExecOutput> for ExecResult {
     fn from(o: docksandbox::ExecOutput) -> Self {
         ExecResult {
             exit_code: o.exit_code,
+            oom_killed: o.oom_killed,
             stdout: o.stdout_str(),
             stderr: o.stderr_str(),
             stdout_buffer: o.stdout.into(),

@@ -204,3 +204,14 @@ engineTest('stop, run again, remove', async () => {
   assert.equal(err.code, 'NOT_FOUND')
   assert.ok(!(await ds.list()).some((i) => i.id === sb.id))
 })
+
+engineTest('exec: an out-of-memory kill is reported (oomKilled), another SIGKILL is not', async () => {
+  const sb = await run({ workspace: workspace('oom'), memory: 64 * 1024 * 1024 })
+  const r = await sb.exec(['sh', '-c', 'tail /dev/zero'])
+  assert.equal(r.exitCode, 137)
+  assert.equal(r.oomKilled, true)
+  const k = await sb.exec(['sh', '-c', 'kill -9 $$'])
+  assert.equal(k.exitCode, 137)
+  assert.equal(k.oomKilled, false)
+  await sb.remove()
+})

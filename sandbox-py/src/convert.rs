@@ -74,6 +74,8 @@ pub struct ExecResult {
     /// The exit code (128 + signal number when a signal ended the command).
     #[pyo3(get)]
     exit_code: i64,
+    /// Whether the out-of-memory killer ended the command.
+    oom_killed: bool,
     /// Everything written to stdout.
     #[pyo3(get)]
     stdout_bytes: Py<PyBytes>,
@@ -106,6 +108,12 @@ impl ExecResult {
         self.exit_code == 0
     }
 
+    /// Whether the out-of-memory killer ended it (raise the sandbox's ``memory``).
+    #[getter]
+    fn oom_killed(&self) -> bool {
+        self.oom_killed
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "ExecResult(exit_code={}, stdout={} bytes, stderr={} bytes)",
@@ -129,6 +137,7 @@ impl<'py> IntoPyObject<'py> for Output {
             py,
             ExecResult {
                 exit_code: self.0.exit_code,
+                oom_killed: self.0.oom_killed,
                 stdout_bytes: PyBytes::new(py, &self.0.stdout).unbind(),
                 stderr_bytes: PyBytes::new(py, &self.0.stderr).unbind(),
             },

@@ -30,3 +30,14 @@ def test_the_interpreter_exits_cleanly_after_asyncio_calls(workspace: Path) -> N
             assert "Fatal Python error" not in p.stderr, p.stderr
     finally:
         sb.remove()
+
+
+def test_an_out_of_memory_kill_is_reported(workspace: Path) -> None:
+    sb = run(workspace, memory="64m")
+    try:
+        r = sb.exec(["sh", "-c", "tail /dev/zero"])
+        assert r.exit_code == 137 and r.oom_killed
+        r = sb.exec(["sh", "-c", "kill -9 $$"])
+        assert r.exit_code == 137 and not r.oom_killed
+    finally:
+        sb.remove()

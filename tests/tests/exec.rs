@@ -190,3 +190,26 @@ async fn an_interactive_process_gets_a_terminal_stdin_and_resizes() {
     assert!(rest.contains("30 90"), "{rest:?}");
     assert_eq!(code, Some(5));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_out_of_memory_kill_is_told_apart_from_another_sigkill() {
+    let env = env_or_skip!();
+    let sb = env
+        .builder(&env.workspace("oom"))
+        .memory(64 << 20)
+        .run()
+        .await
+        .unwrap();
+    // `tail` keeps a line in memory; /dev/zero has no newline: it grows past 64 MiB.
+    let out = sb.exec(["sh", "-c", "tail /dev/zero"]).await.unwrap();
+    assert_eq!(out.exit_code, 137);
+    assert!(out.oom_killed, "an OOM kill was not reported");
+    let out = sb.exec(["sh", "-c", "kill -9 $$"]).await.unwrap();
+    assert_eq!(out.exit_code, 137);
+    assert!(
+        !out.oom_killed,
+        "a plain SIGKILL was reported as out of memory"
+    );
+    assert!(!sb.exec(["true"]).await.unwrap().oom_killed);
+    sb.remove().await.unwrap();
+}

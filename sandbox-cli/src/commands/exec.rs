@@ -34,6 +34,7 @@ pub async fn exec(g: &Global, a: ExecArgs) -> Outcome {
     };
     let code = session::attach(p, stdin, on_terminal).await?;
     drop(_raw);
+    super::run::tell_oom(&sandbox, code).await;
     super::guard::after_session(&sandbox).await;
     Ok(super::run::exit_status(code))
 }

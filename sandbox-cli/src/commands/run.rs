@@ -74,8 +74,22 @@ pub async fn run(g: &Global, a: RunArgs) -> Outcome {
             .await?;
         session::attach(p, Stdin::Forward, false).await?
     };
+    tell_oom(&sandbox, code).await;
     super::guard::after_session(&sandbox).await;
     Ok(exit_status(code))
+}
+
+/// After a session that exited 137: says so when the out-of-memory killer ended it.
+pub async fn tell_oom(sandbox: &Sandbox, code: i64) {
+    if code != 137 || !sandbox.oom_killed_since_checked().await.unwrap_or(false) {
+        return;
+    }
+    let limit = match sandbox.spec().resources.memory {
+        Some(m) if m >= 1 << 30 && m % (1 << 30) == 0 => format!("limit {} GiB", m >> 30),
+        Some(m) => format!("limit {} MiB", m >> 20),
+        None => "no limit of its own: the engine's memory ran out".to_string(),
+    };
+    eprintln!("docksandbox: killed: out of memory ({limit}; raise it with --memory)");
 }
 
 /// The agent on a terminal of this terminal's size, in raw mode until it exits.

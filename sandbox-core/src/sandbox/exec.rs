@@ -12,6 +12,7 @@ use crate::model::shell_words::shell_words;
 use crate::model::validate;
 use crate::sandbox::exec_options::ExecOptions;
 use crate::sandbox::exec_output::{ExecOutput, ExecStream};
+use crate::sandbox::oom::OOM_EXIT;
 use crate::sandbox::{Sandbox, TtySize};
 
 impl Sandbox {
@@ -105,6 +106,9 @@ impl Sandbox {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if out.exit_code == OOM_EXIT {
+            out.oom_killed = self.oom_killed_since_checked().await.unwrap_or(false);
         }
         Ok(out)
     }

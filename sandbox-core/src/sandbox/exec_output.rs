@@ -14,6 +14,9 @@ pub struct ExecOutput {
     pub stdout: Vec<u8>,
     /// Everything written to stderr.
     pub stderr: Vec<u8>,
+    /// Whether the out-of-memory killer ended it (exit 137 while the sandbox's memory cgroup
+    /// counted a kill): the sandbox's memory limit was too small for it.
+    pub oom_killed: bool,
 }
 
 impl ExecOutput {

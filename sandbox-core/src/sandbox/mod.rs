@@ -13,6 +13,7 @@ pub(crate) mod git_identity;
 pub(crate) mod guard;
 pub(crate) mod info;
 pub(crate) mod network;
+pub(crate) mod oom;
 pub(crate) mod ready;
 pub(crate) mod review;
 
