@@ -433,33 +433,38 @@ pub(crate) async fn remove(backend: &dyn Backend, sandbox: &str) -> Result<()> {
 /// back, e.g. by `docker rm`) and whose proxy is older than `grace` (a younger one may belong
 /// to a concurrent `run` whose sandbox does not exist yet).
 pub(crate) async fn remove_orphans(backend: &dyn Backend, grace: Duration) -> Result<usize> {
+    let orphans = orphaned(backend, PROXY_FOR, grace).await?;
+    for sandbox in &orphans {
+        tracing::info!("removing the egress proxy of the removed sandbox `{sandbox}`");
+        remove(backend, sandbox).await?;
+    }
+    Ok(orphans.len())
+}
+
+/// The names of the sandboxes that are gone while a helper container of theirs (labelled
+/// `label` = the sandbox's key) older than `grace` is still there (a younger one may be a
+/// concurrent `run`'s: helpers are made before their sandbox).
+pub(crate) async fn orphaned(
+    backend: &dyn Backend,
+    label: &str,
+    grace: Duration,
+) -> Result<Vec<String>> {
     let keys: std::collections::HashSet<String> = backend
         .list(&[(MANAGED, "true")])
         .await?
         .into_iter()
         .filter_map(|s| s.labels.get(KEY).cloned())
         .collect();
-    // A proxy is made before its sandbox: a young one may be a concurrent `run`'s.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let mut removed = 0;
-    for p in backend.list(&[(PROXY_FOR, "")]).await? {
-        if now - p.created < grace.as_secs() as i64 {
-            continue;
-        }
-        let Some(key) = p.labels.get(PROXY_FOR) else {
-            continue;
-        };
-        let Some(sandbox) = p.labels.get(SANDBOX_NAME) else {
-            continue;
-        };
-        if !keys.contains(key) {
-            tracing::info!("removing the egress proxy of the removed sandbox `{sandbox}`");
-            remove(backend, sandbox).await?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
+    Ok(backend
+        .list(&[(label, "")])
+        .await?
+        .into_iter()
+        .filter(|p| now - p.created >= grace.as_secs() as i64)
+        .filter(|p| p.labels.get(label).is_some_and(|k| !keys.contains(k)))
+        .filter_map(|p| p.labels.get(SANDBOX_NAME).cloned())
+        .collect())
 }

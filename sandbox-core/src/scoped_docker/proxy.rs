@@ -352,34 +352,12 @@ pub(crate) async fn remove(backend: &dyn Backend, sandbox: &str, volumes: bool) 
 /// `docker rm`), older than `grace` (a younger one may be a concurrent `run`'s), with the
 /// agent's children and the socket volume; returns how many sandboxes' parts went.
 pub(crate) async fn remove_orphans(backend: &dyn Backend, grace: Duration) -> Result<usize> {
-    use crate::model::label_keys::{KEY, MANAGED};
-    let keys: std::collections::HashSet<String> = backend
-        .list(&[(MANAGED, "true")])
-        .await?
-        .into_iter()
-        .filter_map(|s| s.labels.get(KEY).cloned())
-        .collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let mut removed = 0;
-    for p in backend.list(&[(ENGINE_PROXY_FOR, "")]).await? {
-        if now - p.created < grace.as_secs() as i64 {
-            continue;
-        }
-        let (Some(key), Some(sandbox)) =
-            (p.labels.get(ENGINE_PROXY_FOR), p.labels.get(SANDBOX_NAME))
-        else {
-            continue;
-        };
-        if !keys.contains(key) {
-            tracing::info!(
-                "removing the scoped Docker proxy and children of the removed sandbox `{sandbox}`"
-            );
-            remove(backend, sandbox, false).await?;
-            removed += 1;
-        }
+    let orphans = egress::orphaned(backend, ENGINE_PROXY_FOR, grace).await?;
+    for sandbox in &orphans {
+        tracing::info!(
+            "removing the scoped Docker proxy and children of the removed sandbox `{sandbox}`"
+        );
+        remove(backend, sandbox, false).await?;
     }
-    Ok(removed)
+    Ok(orphans.len())
 }
