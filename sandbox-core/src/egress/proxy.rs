@@ -111,6 +111,21 @@ fn labels(spec: &SandboxSpec, key: &str, sandbox: &str) -> HashMap<String, Strin
     l
 }
 
+/// The memory of a helper container beside a sandbox (the egress and scoped Docker proxies).
+pub(crate) const HELPER_MEMORY: u64 = 256 << 20;
+
+/// The hardening of a helper container beside a sandbox: every capability dropped, no new
+/// privileges, a read-only root, no init (the program is PID 1 and handles its signals).
+pub(crate) fn helper_security() -> SecuritySettings {
+    SecuritySettings {
+        cap_drop: vec!["ALL".into()],
+        init: false,
+        security_opt: vec!["no-new-privileges".into()],
+        readonly_rootfs: true,
+        ..SecuritySettings::hardened(256)
+    }
+}
+
 fn config(
     labels: HashMap<String, String>,
     sandbox: &str,
@@ -150,15 +165,9 @@ fn config(
         user: format!("{PROXY_USER}:{PROXY_USER}"),
         working_dir: "/".into(),
         mounts,
-        security: SecuritySettings {
-            cap_drop: vec!["ALL".into()],
-            init: false,
-            security_opt: vec!["no-new-privileges".into()],
-            readonly_rootfs: true,
-            ..SecuritySettings::hardened(256)
-        },
+        security: helper_security(),
         cpus: None,
-        memory: Some(256 << 20),
+        memory: Some(HELPER_MEMORY),
         network: EGRESS_NETWORK.into(),
         network_aliases: Vec::new(),
         dns: Vec::new(),

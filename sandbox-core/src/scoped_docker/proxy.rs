@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
-use crate::backend::{
-    Backend, ContainerConfig, Created, MountKind, MountRequest, SandboxStatus, SecuritySettings,
-};
+use crate::backend::{Backend, ContainerConfig, Created, MountKind, MountRequest, SandboxStatus};
 use crate::egress::image::{self, PROGRAM};
 use crate::egress::proxy as egress;
 use crate::engine::Engine;
@@ -186,15 +184,9 @@ fn config(
                 read_only: true,
             },
         ],
-        security: SecuritySettings {
-            cap_drop: vec!["ALL".into()],
-            init: false,
-            security_opt: vec!["no-new-privileges".into()],
-            readonly_rootfs: true,
-            ..SecuritySettings::hardened(256)
-        },
+        security: egress::helper_security(),
         cpus: None,
-        memory: Some(256 << 20),
+        memory: Some(egress::HELPER_MEMORY),
         network: if network == "none" {
             "none".into()
         } else {
