@@ -61,6 +61,10 @@ pub enum Command {
     Discard(DiscardArgs),
     /// Find (and disable) files in a workspace through which the host would run programs.
     Guard(GuardArgs),
+    /// Show a sandbox's published ports, or publish another one while it runs (`port add`).
+    Port(PortArgs),
+    /// Remove ephemeral sandboxes whose session died and those past their --ttl; stop those idle past their --idle-stop (every run, ls and exec does this too; run this from a timer).
+    Gc,
     /// Show the version.
     Version,
     /// Print a shell completion script.
@@ -108,6 +112,18 @@ pub struct RunArgs {
     /// Create or reuse and start the sandbox, print its name; do not launch the agent
     #[arg(short = 'd', long)]
     pub detached: bool,
+
+    /// A fresh sandbox, removed when the session ends (also when this command is killed: the next docksandbox command removes it)
+    #[arg(long = "rm", conflicts_with = "detached")]
+    pub remove: bool,
+
+    /// Remove the sandbox this long after it is made (90s, 30m, 2h, 7d, 1h30m)
+    #[arg(long, value_name = "DURATION")]
+    pub ttl: Option<String>,
+
+    /// Stop the sandbox after this long without an exec or attached session; the next run or exec starts it again
+    #[arg(long, value_name = "DURATION")]
+    pub idle_stop: Option<String>,
 
     /// Print no progress messages
     #[arg(short = 'q', long)]
@@ -177,6 +193,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "proxy|env")]
     pub secret_mode: Option<String>,
 
+    /// Publish a port of the sandbox on this host; bound to 127.0.0.1 unless HOST_IP is written out, a free host port unless HOST_PORT is given (repeatable)
+    #[arg(
+        short = 'p',
+        long = "publish",
+        value_name = "[HOST_IP:][HOST_PORT:]PORT[/tcp|udp]"
+    )]
+    pub ports: Vec<String>,
+
     /// Leave the repository's hooks and config writable inside (the git guard mounts them read-only, so nothing the agent writes there runs at your next `git`)
     #[arg(long)]
     pub no_git_guard: bool,
@@ -227,6 +251,39 @@ pub struct LsArgs {
     /// Do not cut long names, templates and workspaces to fit 80 columns
     #[arg(long)]
     pub no_trunc: bool,
+}
+
+/// `docksandbox port`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  docksandbox port my-sandbox\n  docksandbox port my-sandbox 3000\n  docksandbox port add my-sandbox 5173\n  docksandbox port add my-sandbox 127.0.0.1:8080:8080"
+)]
+pub struct PortArgs {
+    #[command(subcommand)]
+    pub command: Option<PortCommand>,
+
+    /// The sandbox
+    #[arg(value_name = "SANDBOX", required = true)]
+    pub sandbox: Option<String>,
+
+    /// Only this port of the sandbox: print the host address it is reached at
+    #[arg(value_name = "PORT[/tcp|udp]")]
+    pub port: Option<String>,
+}
+
+/// The `port` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PortCommand {
+    /// Publish a port of a running sandbox without recreating it (a forwarder beside it, removed with it)
+    Add {
+        /// The sandbox
+        #[arg(value_name = "SANDBOX")]
+        sandbox: String,
+        /// The port, as with `run -p`
+        #[arg(value_name = "[HOST_IP:][HOST_PORT:]PORT")]
+        port: String,
+    },
 }
 
 /// `docksandbox inspect`.

@@ -45,7 +45,11 @@ pub fn render(sandboxes: &[SandboxInfo], now: i64, no_trunc: bool) -> String {
                 },
                 s.name.clone(),
                 s.workspace.display().to_string(),
-                s.status.to_string(),
+                if s.idle_stopped {
+                    "idle-stopped".to_string()
+                } else {
+                    s.status.to_string()
+                },
                 ago(now - s.created),
             ]
         })

@@ -34,6 +34,10 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("secret_mode", "--secret-mode"),
     ("git_guard", "--no-git-guard"),
     ("share_agent_config", "--share-agent-config"),
+    ("ports", "-p/--publish"),
+    ("ephemeral", "--rm"),
+    ("ttl", "--ttl"),
+    ("idle_stop", "--idle-stop"),
     ("filters", "--filter"),
     ("force", "-f/--force"),
 ];

@@ -350,6 +350,17 @@ fn bad_flags_are_refused_in_one_line_and_nothing_is_created() {
         (vec!["-e", "=x", "shell"], "env"),
         (vec!["--name", "bad name!", "shell"], "name"),
         (vec!["nosuchagent"], "unknown agent"),
+        (
+            vec!["-p", "70000", "shell"],
+            "-p/--publish 70000 (ports[0])",
+        ),
+        (vec!["-p", "abc", "shell"], "not a number"),
+        (vec!["-p", "1.2.3.4:", "shell"], "ports[0]"),
+        (
+            vec!["-p", "8080:80", "-p", "8080:81", "shell"],
+            "given twice",
+        ),
+        (vec!["-p", "80", "--network", "none", "shell"], "no way in"),
     ];
     for (args, word) in cases {
         let out = env.run(&ws).args(&args).output().unwrap();
@@ -544,4 +555,103 @@ fn an_out_of_memory_kill_says_so_and_names_the_limit() {
         .unwrap();
     assert_eq!(out.status.code(), Some(137), "{}", show(&out));
     assert!(!stderr(&out).contains("out of memory"), "{}", show(&out));
+}
+
+#[test]
+fn published_ports_are_printed_reached_and_added_while_running() {
+    let env = env_or_skip!();
+    let ws = env.workspace("ports");
+    std::fs::write(ws.join("index.html"), "cli-port-page").unwrap();
+    let name = format!("ds-port-{}", env.run_id);
+    let out = env
+        .run(&ws)
+        .args(["-d", "--name", &name, "-p", "8000", "shell"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(stderr(&out), "", "no warning for a loopback port");
+    let ws_s = ws.to_str().unwrap();
+    for port in ["8000", "9000"] {
+        let out = common::cli()
+            .args(["exec", &name, "httpd", "-p", port, "-h", ws_s])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+    }
+    let out = common::cli()
+        .args(["port", &name, "8000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let addr = stdout(&out).trim().to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    assert!(common::http_get(&addr).contains("cli-port-page"));
+
+    let out = common::cli()
+        .args(["port", &name, "9000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stderr(&out).contains("port add"), "{}", show(&out));
+    let out = common::cli()
+        .args(["port", "add", &name, "9000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let line = stdout(&out);
+    let added = line.trim().rsplit(" -> ").next().unwrap().to_string();
+    assert!(line.starts_with("9000/tcp -> 127.0.0.1:"), "{line}");
+    assert!(common::http_get(&added).contains("cli-port-page"));
+    let out = common::cli().args(["port", &name]).output().unwrap();
+    let listed = stdout(&out);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains(&format!("8000/tcp -> {addr}")), "{listed}");
+    assert_eq!(inspect(&name)["ports"].as_array().unwrap().len(), 2);
+
+    // 0.0.0.0 only when written out, and then with a warning.
+    let wide = env.workspace("ports wide");
+    let out = env
+        .run(&wide)
+        .args(["-d", "--network", "bridge", "-p", "0.0.0.0::8000", "shell"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(stderr(&out).contains("0.0.0.0"), "{}", show(&out));
+}
+
+#[test]
+fn rm_removes_the_sandbox_when_the_session_ends_and_gc_enforces_ttls() {
+    let env = env_or_skip!();
+    let ws = env.workspace("rm");
+    let out = env
+        .run(&ws)
+        .args(["--rm", "shell", "-c", "echo in-ephemeral; exit 3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    assert_eq!(stdout(&out), "in-ephemeral\n");
+    assert!(env.containers().is_empty(), "left: {:?}", env.containers());
+    let out = env.run(&ws).args(["--rm", "-d", "shell"]).output().unwrap();
+    assert_one_line_error(&out, 125, &["--rm"]);
+
+    let name = format!("ds-ttl-{}", env.run_id);
+    let out = env
+        .run(&ws)
+        .args(["-d", "--name", &name, "--ttl", "1s", "shell"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = common::cli().arg("gc").output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    // Removed by this `gc`, or already by another docksandbox command of a test running
+    // beside this one (every run, ls and exec collects): gone either way.
+    let said = stdout(&out);
+    if said.contains(&name) {
+        assert!(
+            said.contains(&format!("removed {name}: its time to live is over")),
+            "{said}"
+        );
+    }
+    assert!(env.containers().is_empty(), "left: {:?}", env.containers());
 }

@@ -52,6 +52,8 @@ pub struct ContainerConfig {
     pub restart_unless_stopped: bool,
     /// Supplementary groups of the container's processes (e.g. the docker socket's group).
     pub group_add: Vec<String>,
+    /// Ports the engine publishes on the host.
+    pub ports: Vec<crate::model::port::PortMapping>,
 }
 
 /// An engine network for one sandbox.
@@ -241,6 +243,8 @@ pub struct ContainerDetails {
     pub memory: Option<u64>,
     /// Supplementary groups.
     pub group_add: Vec<String>,
+    /// Ports the engine published on the host (while it runs).
+    pub ports: Vec<crate::model::port::PublishedPort>,
 }
 
 /// Outcome of a create request.

@@ -148,6 +148,17 @@ pub enum Error {
         count: usize,
     },
 
+    /// A host port asked for is taken (by another program or container).
+    #[error("host port {port} of `{name}` is already in use: publish on another host port, or leave HOST_PORT out for a free one (the engine said: {reason})")]
+    PortInUse {
+        /// The sandbox (or its forwarder).
+        name: String,
+        /// The host address and port, as the engine named it (`127.0.0.1:8080`).
+        port: String,
+        /// The engine's words.
+        reason: String,
+    },
+
     /// A container with the wanted name exists but is not this sandbox.
     #[error("a container named `{name}` already exists and is not the sandbox for this workspace and agent: choose another name or remove that container")]
     NameInUse {
@@ -324,9 +335,10 @@ impl Error {
             Error::DockerUnavailable { .. } | Error::DockerPermissionDenied { .. } => {
                 ErrorKind::DockerUnavailable
             }
-            Error::InvalidSpec { .. } | Error::NameInUse { .. } | Error::Ambiguous { .. } => {
-                ErrorKind::InvalidSpec
-            }
+            Error::InvalidSpec { .. }
+            | Error::NameInUse { .. }
+            | Error::Ambiguous { .. }
+            | Error::PortInUse { .. } => ErrorKind::InvalidSpec,
             Error::ConfigChanged { .. } => ErrorKind::ConfigChanged,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::ExecTimeout { .. } => ErrorKind::ExecTimeout,

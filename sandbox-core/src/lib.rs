@@ -35,6 +35,7 @@ mod docker;
 mod egress;
 mod engine;
 mod error;
+mod inbound;
 mod lifecycle;
 mod model;
 mod progress;
@@ -57,6 +58,7 @@ pub use egress::proxy::PROXY_UPSTREAM_CA_ENV;
 pub use error::{split_field, Error, ErrorKind, FieldChange, Result};
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
+pub use lifecycle::gc::GcReport;
 pub use lifecycle::network_words::NetworkWords;
 pub use lifecycle::prune::{PruneOptions, PruneReport};
 pub use lifecycle::request::RunRequest;
@@ -65,6 +67,7 @@ pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLA
 pub use model::ca_bundle::CA_BUNDLE_ENV;
 pub use model::credentials::CredentialsMode;
 pub use model::docker_access::DockerAccess;
+pub use model::duration::parse_duration;
 pub use model::key_value::parse_pair;
 pub use model::mount::Mount;
 pub use model::naming::{credentials_volume, derive_name};
@@ -74,6 +77,7 @@ pub use model::network_rule::{
     parse_default as parse_network_default, parse_rule, NetworkDefault, NetworkRule,
 };
 pub use model::paths::{CA_BUNDLE_TARGET, DOCKER_SOCKET_TARGET};
+pub use model::port::{PortMapping, PortProtocol, PublishedPort, ALL_INTERFACES_WARNING};
 pub use model::resources::{parse_memory, Resources};
 pub use model::secret::{secrets_from_flags, Secret, SecretMode, SecretSource};
 pub use model::secrets::is_secret_name;

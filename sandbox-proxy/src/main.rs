@@ -5,10 +5,12 @@
 //!                         [--secrets FILE] [--ca-out FILE] [--upstream-ca FILE]
 //! docksandbox-proxy policy set [--policy PATH]     (reads the policy JSON on stdin)
 //! docksandbox-proxy policy show [--policy PATH]
+//! docksandbox-proxy forward --listen ADDR --to HOST:PORT
 //! docksandbox-proxy --version
 //! ```
 
 mod engine;
+mod forward;
 mod policy_cmd;
 mod server;
 
@@ -35,6 +37,9 @@ const USAGE: &str = "usage:
       the scoped Docker access of one sandbox: an Engine API server on --listen that forwards
       to --upstream only what the sandbox may do (its own objects, binds inside --workspace,
       children on --network), rewritten into that scope.
+  docksandbox-proxy forward --listen ADDR --to HOST:PORT
+      the way in to one port of a sandbox: every TCP connection to --listen is joined to
+      --to (resolved for each connection), and to nothing else.
   docksandbox-proxy --version";
 
 /// Parsed `--name value` / `--name=value` options; anything else is an error.
@@ -181,6 +186,17 @@ fn run(args: &[String]) -> Result<i32, String> {
                 .build()
                 .map_err(|e| format!("cannot start: {e}"))?;
             Ok(rt.block_on(engine::serve(cfg)))
+        }
+        Some("forward") => {
+            let opts = options(&args[1..], &["listen", "to"])?;
+            let need =
+                |n: &str| last(&opts, n).ok_or_else(|| format!("forward: --{n} is required"));
+            let (listen, to) = (need("listen")?, need("to")?);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start: {e}"))?;
+            Ok(rt.block_on(forward::serve(listen, to)))
         }
         Some("policy") => {
             let sub = args.get(1).map(String::as_str);

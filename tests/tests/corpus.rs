@@ -113,6 +113,10 @@ struct Case {
     allow_presets: Vec<String>,
     #[serde(default)]
     add_hosts: Vec<String>,
+    #[serde(default)]
+    ports: Vec<String>,
+    ttl: Option<String>,
+    idle_stop: Option<String>,
 }
 
 /// The fixture tree the placeholders point into.
@@ -564,6 +568,10 @@ impl Case {
             network_policy: self.network_policy.clone(),
             allow_presets: self.allow_presets.clone(),
             add_hosts: self.add_hosts.clone(),
+            ports: self.ports.clone(),
+            ephemeral: None,
+            ttl: self.ttl.clone(),
+            idle_stop: self.idle_stop.clone(),
         };
         let mut b = req.builder()?;
         if raw {
@@ -641,6 +649,11 @@ impl Case {
                 a.push(format!("--{flag}={v}").into());
             }
         }
+        for p in &self.ports {
+            a.push(format!("--publish={p}").into());
+        }
+        opt(&mut a, "ttl", self.ttl.clone());
+        opt(&mut a, "idle-stop", self.idle_stop.clone());
         opt(&mut a, "credentials", self.credentials.clone());
         opt(&mut a, "workspace-mode", self.workspace_mode.clone());
         for w in &self.secrets {

@@ -16,7 +16,8 @@ pub async fn exec(g: &Global, a: ExecArgs) -> Outcome {
     }
     .env_pairs(&a.env)?;
     let client = g.client()?;
-    let sandbox = client.get(a.sandbox()).await?;
+    // A sandbox stopped for being idle is started again.
+    let sandbox = client.resume(a.sandbox()).await?;
     let on_terminal = a.tty && tty::stdin_is_terminal();
     let size = a.tty.then(|| tty::size().unwrap_or(tty::FALLBACK_SIZE));
     let _raw = if on_terminal && a.interactive {

@@ -5,10 +5,12 @@ mod completion;
 mod diff;
 mod discard;
 mod exec;
+mod gc;
 pub mod guard;
 mod inspect;
 mod ls;
 mod network;
+mod port;
 mod prune;
 mod rm;
 mod run;
@@ -74,6 +76,8 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Apply(a) => apply::apply(&g, a).await,
         Command::Discard(a) => discard::discard(&g, a).await,
         Command::Guard(a) => guard::guard(&g, a).await,
+        Command::Port(a) => port::port(&g, a).await,
+        Command::Gc => gc::gc(&g).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

@@ -16,6 +16,7 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
     crate::words::remember("writable", &a.writable);
     crate::words::remember("secrets", &a.secrets);
     crate::words::remember("secret_hosts", &a.secret_hosts);
+    crate::words::remember("ports", &a.ports);
     Ok(RunRequest {
         workspace: a.workspace.clone(),
         agent: a.agent().to_string(),
@@ -45,6 +46,10 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         secrets: a.secrets.clone(),
         secret_hosts: a.secret_hosts.clone(),
         secret_mode: a.secret_mode.clone(),
+        ports: a.ports.clone(),
+        ephemeral: a.remove.then_some(true),
+        ttl: a.ttl.clone(),
+        idle_stop: a.idle_stop.clone(),
         ..Default::default()
     })
 }
@@ -52,7 +57,14 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
 pub async fn run(g: &Global, a: RunArgs) -> Outcome {
     let req = request(&a)?;
     // Validate (nothing is created, no engine needed) before any warning or connection.
-    req.builder()?.build()?;
+    let spec = req.builder()?.build()?;
+    if spec
+        .ports
+        .iter()
+        .any(docksandbox::PortMapping::all_interfaces)
+    {
+        crate::logging::warn(docksandbox::ALL_INTERFACES_WARNING);
+    }
     let host_asked = a.mount_docker_socket || a.docker.as_deref() == Some("host");
     if host_asked {
         crate::logging::warn(DOCKER_SOCKET_WARNING);
@@ -66,17 +78,30 @@ pub async fn run(g: &Global, a: RunArgs) -> Outcome {
         println!("{}", sandbox.name());
         return Ok(0);
     }
-    let code = if tty::stdin_is_terminal() {
-        interactive(&sandbox, a.agent_args()).await?
-    } else {
-        let p = sandbox
-            .attach_agent(a.agent_args(), options(), None)
-            .await?;
-        session::attach(p, Stdin::Forward, false).await?
-    };
-    tell_oom(&sandbox, code).await;
-    super::guard::after_session(&sandbox).await;
-    Ok(exit_status(code))
+    let session = async {
+        let code = if tty::stdin_is_terminal() {
+            interactive(&sandbox, a.agent_args()).await?
+        } else {
+            let p = sandbox
+                .attach_agent(a.agent_args(), options(), None)
+                .await?;
+            session::attach(p, Stdin::Forward, false).await?
+        };
+        tell_oom(&sandbox, code).await;
+        super::guard::after_session(&sandbox).await;
+        Ok(exit_status(code))
+    }
+    .await;
+    if a.remove {
+        // `--rm`: gone when the session ends, however it ended.
+        if let Err(e) = sandbox.close().await {
+            crate::logging::warn(&format!(
+                "could not remove the sandbox `{}`: {e}; `docksandbox gc` will",
+                sandbox.name()
+            ));
+        }
+    }
+    session
 }
 
 /// After a session that exited 137: says so when the out-of-memory killer ended it.

@@ -224,3 +224,18 @@ pub fn wait_for<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> O
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `GET /` at `addr` (`127.0.0.1:PORT`) over plain HTTP/1.0, retried for a few seconds: the
+/// answer, or an empty string when nothing answers.
+pub fn http_get(addr: &str) -> String {
+    use std::io::{Read, Write};
+    wait_for(Duration::from_secs(10), || {
+        let mut s = std::net::TcpStream::connect(addr).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(s, "GET / HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        (!body.is_empty()).then_some(body)
+    })
+    .unwrap_or_default()
+}

@@ -54,6 +54,23 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
             maximum_retry_count: None,
         }),
         group_add: (!c.group_add.is_empty()).then(|| c.group_add.clone()),
+        port_bindings: (!c.ports.is_empty()).then(|| {
+            let mut map: bollard::models::PortMap = HashMap::new();
+            for p in &c.ports {
+                map.entry(p.container_key())
+                    .or_insert_with(|| Some(Vec::new()))
+                    .get_or_insert_with(Vec::new)
+                    .push(bollard::models::PortBinding {
+                        host_ip: Some(p.host_ip.to_string()),
+                        host_port: Some(if p.host_port == 0 {
+                            String::new()
+                        } else {
+                            p.host_port.to_string()
+                        }),
+                    });
+            }
+            map
+        }),
         log_config: Some(HostConfigLogConfig {
             typ: Some("json-file".into()),
             config: Some(HashMap::from([
@@ -75,6 +92,8 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
         attach_stdout: Some(false),
         attach_stderr: Some(false),
         tty: Some(false),
+        exposed_ports: (!c.ports.is_empty())
+            .then(|| c.ports.iter().map(|p| p.container_key()).collect()),
         host_config: Some(host_config),
         networking_config: (!c.network_aliases.is_empty()).then(|| NetworkingConfig {
             endpoints_config: Some(HashMap::from([(
@@ -183,7 +202,45 @@ pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
         cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| n as f64 / 1e9),
         memory: hc.memory.filter(|m| *m > 0).map(|m| m as u64),
         group_add: hc.group_add.unwrap_or_default(),
+        ports: published(r.network_settings.and_then(|n| n.ports)),
     }
+}
+
+/// The published ports of an inspect answer (`{"3000/tcp": [{"HostIp": …, "HostPort": …}]}`).
+fn published(map: Option<bollard::models::PortMap>) -> Vec<crate::model::port::PublishedPort> {
+    use crate::model::port::{PortProtocol, PublishedPort};
+    let mut out = Vec::new();
+    for (key, bindings) in map.unwrap_or_default() {
+        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
+        let (Ok(container_port), Some(protocol)) = (
+            port.parse(),
+            match proto {
+                "tcp" => Some(PortProtocol::Tcp),
+                "udp" => Some(PortProtocol::Udp),
+                _ => None,
+            },
+        ) else {
+            continue;
+        };
+        for b in bindings.unwrap_or_default() {
+            let (Some(ip), Some(hp)) = (
+                b.host_ip.as_deref().and_then(|i| i.parse().ok()),
+                b.host_port.as_deref().and_then(|p| p.parse().ok()),
+            ) else {
+                continue;
+            };
+            out.push(PublishedPort {
+                container_port,
+                protocol,
+                host_ip: ip,
+                host_port: hp,
+                forwarded: false,
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `since` for the logs endpoint, for output printed after a container's start at `rfc3339`.

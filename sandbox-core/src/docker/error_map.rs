@@ -62,6 +62,24 @@ pub(crate) fn status(e: &Error) -> Option<u16> {
     }
 }
 
+/// The `ADDR:PORT` the engine could not bind, from its words (`Bind for 127.0.0.1:8080 failed`,
+/// `listen tcp4 127.0.0.1:8080: bind: …`).
+fn taken_port(message: &str) -> String {
+    for lead in ["Bind for ", "listen tcp4 ", "listen tcp6 ", "listen tcp "] {
+        if let Some(i) = message.find(lead) {
+            let rest = &message[i + lead.len()..];
+            let end = rest.find([' ', ',']).unwrap_or(rest.len());
+            return rest[..end].trim_end_matches(':').to_string();
+        }
+    }
+    "(unknown)".into()
+}
+
+/// A network connect refused because the container is on that network already.
+pub(crate) fn already_connected(e: &Error) -> bool {
+    matches!(e, Error::Engine { message, .. } if message.contains("already exists in network"))
+}
+
 /// The engine's words for a bind source that is not there (any more).
 fn vanished_mount(message: &str) -> bool {
     message.contains("bind source path does not exist")
@@ -85,6 +103,16 @@ pub(crate) fn mount_error(container: &str, e: Error) -> Error {
 /// [`Error::Engine`].
 pub(crate) fn start_error(container: &str, e: Error) -> Error {
     match mount_error(container, e) {
+        Error::Engine { message, .. }
+            if message.contains("port is already allocated")
+                || message.contains("address already in use") =>
+        {
+            Error::PortInUse {
+                name: container.to_string(),
+                port: taken_port(&message),
+                reason: message,
+            }
+        }
         Error::Engine { message, .. } if message.contains("/bin/sh") => Error::StartFailed {
             name: container.to_string(),
             reason: format!(
@@ -103,6 +131,19 @@ mod tests {
         Error::Engine {
             status: 400,
             message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_taken_port_is_named() {
+        for m in [
+            "driver failed programming external connectivity on endpoint x (1): Error starting userland proxy: listen tcp4 127.0.0.1:18555: bind: address already in use",
+            "driver failed programming external connectivity on endpoint x (1): Bind for 127.0.0.1:18555 failed: port is already allocated",
+        ] {
+            match start_error("c", engine(m)) {
+                Error::PortInUse { port, .. } => assert_eq!(port, "127.0.0.1:18555"),
+                e => panic!("{e:?}"),
+            }
         }
     }
 

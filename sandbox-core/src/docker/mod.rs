@@ -513,10 +513,13 @@ impl Backend for DockerBackend {
                 ..Default::default()
             }),
         };
-        self.docker
-            .connect_network(network, body)
-            .await
-            .map_err(|e| not_found(map(&self.host, e), network))
+        match self.docker.connect_network(network, body).await {
+            Ok(()) => Ok(()),
+            Err(e) => match not_found(map(&self.host, e), network) {
+                e if error_map::already_connected(&e) => Ok(()),
+                e => Err(e),
+            },
+        }
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {

@@ -181,6 +181,7 @@ fn config(
         ]),
         restart_unless_stopped: true,
         group_add: Vec::new(),
+        ports: Vec::new(),
     }
 }
 

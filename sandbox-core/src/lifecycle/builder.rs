@@ -12,6 +12,7 @@ use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
+use crate::model::port::PortMapping;
 use crate::model::resources::Resources;
 use crate::model::secret::Secret;
 use crate::model::spec::SandboxSpec;
@@ -63,6 +64,10 @@ pub struct SandboxBuilder {
     workspace_mode: Option<WorkspaceMode>,
     writable: Vec<PathBuf>,
     secrets: Vec<Secret>,
+    ports: Vec<PortMapping>,
+    ephemeral: Option<bool>,
+    ttl: Option<u64>,
+    idle_stop: Option<u64>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -224,6 +229,40 @@ impl SandboxBuilder {
         self.share_agent_config = Some(yes);
         self
     }
+    /// Publishes a port of the sandbox on the host ([`PortMapping`]: `127.0.0.1` and a free
+    /// host port unless set).
+    ///
+    /// ```
+    /// use docksandbox::{PortMapping, Sandbox, Shell};
+    /// let ws = tempfile::tempdir().unwrap();
+    /// let spec = Sandbox::builder()
+    ///     .workspace(ws.path())
+    ///     .agent(Shell)
+    ///     .port(PortMapping::tcp(3000))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(spec.ports[0].to_string(), "127.0.0.1:0:3000/tcp");
+    /// ```
+    pub fn port(mut self, port: PortMapping) -> Self {
+        self.ports.push(port);
+        self
+    }
+    /// A fresh sandbox removed when its owner (this process) is done with it
+    /// ([`crate::Sandbox::remove`]) or dies (see [`SandboxSpec::ephemeral`]).
+    pub fn ephemeral(mut self, yes: bool) -> Self {
+        self.ephemeral = Some(yes);
+        self
+    }
+    /// Removed `ttl` after it is made.
+    pub fn ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.ttl = Some(ttl.as_secs());
+        self
+    }
+    /// Stopped after `idle` without an exec or attached session; started again on use.
+    pub fn idle_stop(mut self, idle: std::time::Duration) -> Self {
+        self.idle_stop = Some(idle.as_secs());
+        self
+    }
     /// Adds a container label.
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
@@ -278,6 +317,10 @@ impl SandboxBuilder {
             workspace_mode: self.workspace_mode,
             writable: self.writable.clone(),
             secrets: self.secrets.clone(),
+            ports: self.ports.clone(),
+            ephemeral: self.ephemeral,
+            ttl: self.ttl,
+            idle_stop: self.idle_stop,
         }
         .validate()
     }

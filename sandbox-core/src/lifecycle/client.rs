@@ -9,6 +9,7 @@ use crate::docker::DockerBackend;
 use crate::egress::proxy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::lifecycle::gc::GcReport;
 use crate::lifecycle::run::{self, RunOptions};
 use crate::model::label_keys::MANAGED;
 use crate::model::spec::SandboxSpec;
@@ -82,11 +83,44 @@ impl Client {
     /// and agent (starting it when stopped). Fails with [`Error::ConfigChanged`] when the
     /// existing one was created with other settings, unless `options.recreate`.
     pub async fn run(&self, spec: SandboxSpec, options: RunOptions) -> Result<Sandbox> {
+        self.collect_quietly().await;
         run::run(&self.engine, spec, options).await
+    }
+
+    /// Removes the ephemeral sandboxes whose owner process (on this host) is gone and those
+    /// whose time to live is over; stops those idle past their idle-stop time. `run` and
+    /// `list` do this first; call it from a timer (`docksandbox gc`) to enforce lifetimes when
+    /// nothing else runs.
+    pub async fn collect_garbage(&self) -> Result<GcReport> {
+        crate::lifecycle::gc::collect(&self.engine).await
+    }
+
+    async fn collect_quietly(&self) {
+        if let Err(e) = self.collect_garbage().await {
+            tracing::debug!(error = %e, "garbage collection failed");
+        }
+    }
+
+    /// The sandbox `reference`, started again when it was stopped for being idle (what
+    /// `exec` uses: an idle-stopped sandbox comes back transparently).
+    pub async fn resume(&self, reference: &str) -> Result<Sandbox> {
+        self.collect_quietly().await;
+        let sb = self.get(reference).await?;
+        if !crate::sandbox::activity::was_idle_stopped(sb.name())
+            || sb.status().await? == crate::backend::SandboxStatus::Running
+        {
+            return Ok(sb);
+        }
+        tracing::info!(
+            "sandbox `{}` was stopped for being idle; starting it again",
+            sb.name()
+        );
+        run::run(&self.engine, sb.spec().clone(), RunOptions::default()).await
     }
 
     /// Every docksandbox sandbox on the engine (one request; other containers are not shown).
     pub async fn list(&self) -> Result<Vec<SandboxInfo>> {
+        self.collect_quietly().await;
         let mut v: Vec<SandboxInfo> = self
             .engine
             .backend
@@ -188,11 +222,14 @@ impl Client {
     /// a `run` making a sandbox at the same moment may have to be repeated.
     pub async fn prune(&self) -> Result<usize> {
         let backend = self.engine.backend.as_ref();
-        // The agent's children first: they are on the network the egress proxy's parts take.
+        // Forwarders and the agent's children first: they are on the network the egress
+        // proxy's parts take.
+        let ports =
+            crate::inbound::forwarder::remove_orphans(backend, std::time::Duration::ZERO).await?;
         let engine =
             crate::scoped_docker::proxy::remove_orphans(backend, std::time::Duration::ZERO).await?;
         let egress = proxy::remove_orphans(backend, std::time::Duration::ZERO).await?;
-        Ok(egress.max(engine))
+        Ok(egress.max(engine).max(ports))
     }
 
     /// Scans `workspace` for files through which the host would run programs (git hooks,

@@ -216,10 +216,12 @@ pub(crate) fn container_config(
             group_add.push(g.to_string());
         }
     }
+    let mut labels = encode(spec, &user, home)?;
+    lifetime_labels(spec, &mut labels);
     Ok(ContainerConfig {
         name,
         image: spec.template_image().to_string(),
-        labels: encode(spec, &user, home)?,
+        labels,
         env,
         entrypoint: entrypoint(uid, gid, home, creds, &spec.agent.user_config_paths),
         user: "0:0".into(),
@@ -236,6 +238,13 @@ pub(crate) fn container_config(
         sysctls: HashMap::new(),
         restart_unless_stopped: false,
         group_add,
+        // On the bridge the engine publishes them; a proxy sandbox's network has no host
+        // side, so its ports go through forwarders (`inbound/`).
+        ports: if spec.network == Some(NetworkMode::Bridge) {
+            spec.ports.clone()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -273,4 +282,22 @@ fn host_agent_config(spec: &SandboxSpec) -> Result<Vec<MountRequest>> {
         });
     }
     Ok(out)
+}
+/// The lifetime of `spec` in labels: the owner of an ephemeral sandbox (this process), when a
+/// sandbox with a time to live expires, after how long an idle one stops.
+fn lifetime_labels(spec: &SandboxSpec, labels: &mut HashMap<String, String>) {
+    use crate::model::label_keys::{EXPIRES, IDLE_STOP, OWNER_PROCESS};
+    if spec.ephemeral == Some(true) {
+        labels.insert(OWNER_PROCESS.into(), crate::model::owner_process::current());
+    }
+    if let Some(ttl) = spec.ttl {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        labels.insert(EXPIRES.into(), now.saturating_add(ttl).to_string());
+    }
+    if let Some(idle) = spec.idle_stop {
+        labels.insert(IDLE_STOP.into(), idle.to_string());
+    }
 }

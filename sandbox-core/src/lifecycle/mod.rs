@@ -5,6 +5,7 @@ pub(crate) mod builder;
 pub(crate) mod client;
 pub(crate) mod container_config;
 pub(crate) mod entrypoint;
+pub(crate) mod gc;
 pub(crate) mod mount_check;
 pub(crate) mod network_words;
 pub(crate) mod prune;

@@ -51,32 +51,10 @@ impl PruneOptions {
                     ),
                 ));
             };
-            self.older_than = Some(duration(d).ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    format!(
-                        "`{}` is not a duration like 90s, 30m, 24h or 7d",
-                        d.escape_debug()
-                    ),
-                )
-            })?);
+            self.older_than = Some(crate::model::duration::parse_duration(d, &field)?);
         }
         Ok(self)
     }
-}
-
-/// `90s`, `30m`, `24h`, `7d` (a bare number is seconds).
-fn duration(s: &str) -> Option<Duration> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = n.parse().ok()?;
-    let secs = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return None,
-    };
-    n.checked_mul(secs).map(Duration::from_secs)
 }
 
 /// What `prune` removed (or, with `dry_run`, would remove).

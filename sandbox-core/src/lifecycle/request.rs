@@ -101,6 +101,15 @@ pub struct RunRequest {
     pub secret_hosts: Vec<String>,
     /// `--secret-mode proxy|env` for every `--secret` (default proxy).
     pub secret_mode: Option<String>,
+    /// Ports published on the host (`-p/--publish`):
+    /// `[HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp]`, bound to 127.0.0.1 unless written out.
+    pub ports: Vec<String>,
+    /// A fresh sandbox removed when the session ends (`--rm`, Python `ephemeral=True`).
+    pub ephemeral: Option<bool>,
+    /// Removed this long after it is made (`--ttl 2h`).
+    pub ttl: Option<String>,
+    /// Stopped after this long without use (`--idle-stop 30m`); started again on use.
+    pub idle_stop: Option<String>,
 }
 
 impl RunRequest {
@@ -209,6 +218,21 @@ impl RunRequest {
             self.secret_mode.as_deref(),
         )? {
             b = b.secret(sec);
+        }
+        for (i, p) in self.ports.iter().enumerate() {
+            b = b.port(crate::model::port::PortMapping::parse_field(
+                p,
+                &format!("ports[{i}]"),
+            )?);
+        }
+        if let Some(e) = self.ephemeral {
+            b = b.ephemeral(e);
+        }
+        if let Some(t) = &self.ttl {
+            b = b.ttl(crate::model::duration::positive(t, "ttl")?);
+        }
+        if let Some(t) = &self.idle_stop {
+            b = b.idle_stop(crate::model::duration::positive(t, "idle_stop")?);
         }
         if let Some(s) = self.share_agent_config {
             b = b.share_agent_config(s);

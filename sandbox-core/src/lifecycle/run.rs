@@ -4,6 +4,7 @@
 //! on a deterministic container name: the engine lets exactly one create it, the others get
 //! "name taken" and adopt the winner. No lock files, no daemon.
 
+use crate::inbound::forwarder;
 use crate::model::docker_access::DockerAccess;
 use crate::scoped_docker;
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::container_config::container_config;
 use crate::lifecycle::mount_check::verify_mounts;
 use crate::model::credentials::CredentialsMode;
-use crate::model::label_keys::{CREDENTIALS_OF, KEY, MANAGED};
+use crate::model::label_keys::{CREDENTIALS_OF, KEY, MANAGED, OWNER_PROCESS};
 use crate::model::naming::{credentials_volume, sandbox_key};
 use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
@@ -45,9 +46,17 @@ pub(crate) async fn run(
     options: RunOptions,
 ) -> Result<Sandbox> {
     let spec = spec.validate()?;
+    if spec.ephemeral == Some(true) {
+        // Always a fresh one, never adopted by nor adopting another `run`.
+        return create(engine, &spec, options).await;
+    }
     let key = sandbox_key(&spec.workspace, &spec.agent.name);
     let found = engine.backend.list(&[(KEY, key.as_str())]).await?;
-    if let Some(existing) = found.into_iter().min_by_key(|s| s.created) {
+    if let Some(existing) = found
+        .into_iter()
+        .filter(|s| !s.labels.contains_key(OWNER_PROCESS))
+        .min_by_key(|s| s.created)
+    {
         let status = existing.status;
         if let Some(sb) = adopt(
             engine,
@@ -102,6 +111,16 @@ async fn adopt(
             }
             let d = engine.backend.inspect(&id).await?;
             wait_ready(engine, &name, &d).await?;
+            if stored.idle_stop.is_some() {
+                crate::sandbox::activity::touch(&name);
+            }
+            // Its forwarders: the stopped ones started, a removed one of its own ports made.
+            forwarder::start_all(engine.backend.as_ref(), &name).await?;
+            if stored.network == Some(NetworkMode::Proxy) {
+                for p in &stored.ports {
+                    forwarder::ensure(engine, &stored, p).await?;
+                }
+            }
             let sb = Sandbox::from_labels(engine.backend.clone(), id, name, stored_labels)?;
             Ok(Some(sb.with_agent(requested.agent.clone())))
         }
@@ -127,6 +146,9 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
     let key = sandbox_key(&resolved.workspace, &resolved.agent.name);
     // A name held by another container is refused before anything (a volume) is made.
     match backend.inspect(&config.name).await {
+        Ok(_) if resolved.ephemeral == Some(true) => {
+            return Err(ephemeral_name_taken(&config.name))
+        }
         Ok(d) if d.summary.labels.get(KEY) != Some(&key) => {
             return Err(Error::NameInUse { name: config.name })
         }
@@ -160,6 +182,9 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
                 scoped_docker::proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER).await
             {
                 tracing::warn!(error = %e, "could not clean up the scoped Docker proxies of removed sandboxes");
+            }
+            if let Err(e) = forwarder::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER).await {
+                tracing::warn!(error = %e, "could not clean up the port forwarders of removed sandboxes");
             }
             let (orphans, starting) = tokio::join!(
                 proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER),
@@ -224,7 +249,20 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         }
         proxied?;
     }
-    made
+    let sb = made?;
+    if resolved.idle_stop.is_some() {
+        crate::sandbox::activity::touch(sb.name());
+    }
+    if resolved.network == Some(NetworkMode::Proxy) && !resolved.ports.is_empty() {
+        // A proxy sandbox's ports: its forwarders, or nothing at all.
+        for p in &resolved.ports {
+            if let Err(e) = forwarder::ensure(engine, &resolved, p).await {
+                let _ = sb.remove().await;
+                return Err(named(sb.name(), e));
+            }
+        }
+    }
+    Ok(sb)
 }
 
 /// What the workspace mode needs on the host before the container: review mode's layer and
@@ -277,6 +315,9 @@ async fn make(
         };
         let id = match created {
             Created::New(id) => id,
+            Created::NameTaken if resolved.ephemeral == Some(true) => {
+                return Err(ephemeral_name_taken(&config.name))
+            }
             Created::NameTaken => {
                 // The engine reserves a name before the container can be inspected: a
                 // concurrent winner may not be visible yet, or may have failed and gone.
@@ -344,6 +385,14 @@ async fn make(
     })
 }
 
+/// `--rm` with the `--name` of a sandbox (or container) that exists.
+fn ephemeral_name_taken(name: &str) -> Error {
+    Error::invalid(
+        "ephemeral",
+        format!("`{name}` exists already, and an ephemeral sandbox is always a new one: choose another name, leave the name out, or run without it to use `{name}`"),
+    )
+}
+
 /// A backend's start and mount errors named after the sandbox (backends name the container).
 fn named(name: &str, e: Error) -> Error {
     match e {
@@ -353,6 +402,11 @@ fn named(name: &str, e: Error) -> Error {
         },
         Error::StartFailed { reason, .. } => Error::StartFailed {
             name: name.to_string(),
+            reason,
+        },
+        Error::PortInUse { port, reason, .. } => Error::PortInUse {
+            name: name.to_string(),
+            port,
             reason,
         },
         e => e,

@@ -29,3 +29,13 @@ pub const PROXY_FOR: &str = "docksandbox.proxy-for";
 pub const SANDBOX_NAME: &str = "docksandbox.sandbox";
 /// On a review-mode sandbox's overlay volume: the sandbox it belongs to.
 pub const REVIEW_OF: &str = "docksandbox.review-of";
+/// On a port forwarder: the sandbox's key (see `inbound/forwarder.rs`).
+pub const PORTS_FOR: &str = "docksandbox.ports-for";
+/// On a port forwarder: the port it forwards, as `PortMapping` writes it.
+pub const PORT: &str = "docksandbox.port";
+/// On an ephemeral sandbox: its owner process, `HOST/PID/START` (`model/owner_process.rs`).
+pub const OWNER_PROCESS: &str = "docksandbox.owner-process";
+/// On a sandbox with a time to live: when it expires, Unix seconds.
+pub const EXPIRES: &str = "docksandbox.expires";
+/// On a sandbox stopped when idle: after how many seconds without use.
+pub const IDLE_STOP: &str = "docksandbox.idle-stop";

@@ -85,3 +85,16 @@ pub fn derive_name(workspace: &Path, agent: &str) -> String {
         format!("{agent}-{dir}-{hash}")
     }
 }
+
+/// Six hex digits that differ on every call (an ephemeral sandbox's name suffix).
+pub(crate) fn nonce() -> String {
+    use sha2::{Digest, Sha256};
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = Sha256::digest(format!("{now}\0{}\0{seq}", std::process::id()));
+    hex(&d[..3])
+}

@@ -12,6 +12,7 @@ use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
+use crate::model::port::PortMapping;
 use crate::model::resources::Resources;
 use crate::model::secret::{Secret, SecretMode};
 use crate::model::validate;
@@ -95,6 +96,22 @@ pub struct SandboxSpec {
     /// ([`Agent::secret_hosts`]) are added on create when set on the host.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Secret>,
+    /// Ports of the sandbox reachable from the host (`-p`): published by the engine on a
+    /// `bridge` sandbox, through a forwarder beside a `proxy` sandbox (its only way in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortMapping>,
+    /// Removed when the session that made it ends (`run --rm`, Python `ephemeral=True`): a
+    /// fresh sandbox, never reused by another `run`; one whose owner process died is removed
+    /// by the next docksandbox call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<bool>,
+    /// Removed this many seconds after it was made (`--ttl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u64>,
+    /// Stopped after this many seconds without an exec or attached session (`--idle-stop`);
+    /// the next `run` or exec starts it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_stop: Option<u64>,
 }
 
 impl SandboxSpec {
@@ -119,6 +136,10 @@ impl SandboxSpec {
             workspace_mode: None,
             writable: Vec::new(),
             secrets: Vec::new(),
+            ports: Vec::new(),
+            ephemeral: None,
+            ttl: None,
+            idle_stop: None,
         }
     }
 
@@ -221,6 +242,7 @@ impl SandboxSpec {
                 }
             }
         }
+        crate::model::validate::ports(&self.ports, self.network)?;
         Ok(self)
     }
 
@@ -232,7 +254,13 @@ impl SandboxSpec {
         s.docker.get_or_insert(DockerAccess::None);
         s.credentials.get_or_insert(CredentialsMode::Sandbox);
         s.name.get_or_insert_with(|| {
-            crate::model::naming::derive_name(&self.workspace, &self.agent.name)
+            let name = crate::model::naming::derive_name(&self.workspace, &self.agent.name);
+            if self.ephemeral == Some(true) {
+                // A fresh one each time: never the name a lasting sandbox takes.
+                format!("{name}-{}", crate::model::naming::nonce())
+            } else {
+                name
+            }
         });
         s.resources.pids.get_or_insert(Resources::DEFAULT_PIDS);
         let network = *s.network.get_or_insert(NetworkMode::Proxy);

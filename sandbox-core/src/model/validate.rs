@@ -426,6 +426,46 @@ pub(crate) fn template(t: &str) -> Result<()> {
     Ok(())
 }
 
+/// Validates the published ports: a way in needs a network; two ports on one host port (and
+/// address) cannot both be bound; UDP goes through no forwarder, so it needs `bridge`.
+pub(crate) fn ports(
+    ports: &[crate::model::port::PortMapping],
+    network: Option<crate::model::network::NetworkMode>,
+) -> Result<()> {
+    use crate::model::network::NetworkMode;
+    use crate::model::port::PortProtocol;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut inside = std::collections::BTreeSet::new();
+    for (i, p) in ports.iter().enumerate() {
+        let field = format!("ports[{i}]");
+        if network == Some(NetworkMode::None) {
+            return Err(Error::invalid(
+                field,
+                "a sandbox with --network none has no way in; publish ports with --network proxy (the default) or bridge",
+            ));
+        }
+        if p.protocol == PortProtocol::Udp && network != Some(NetworkMode::Bridge) {
+            return Err(Error::invalid(
+                field,
+                format!("{p}: UDP ports need --network bridge (a proxy sandbox is reached through a TCP forwarder only)"),
+            ));
+        }
+        if p.host_port != 0 && !seen.insert((p.host_ip, p.host_port, p.protocol)) {
+            return Err(Error::invalid(
+                field,
+                format!("host port {}:{} is given twice", p.host_ip, p.host_port),
+            ));
+        }
+        if !inside.insert((p.container_port, p.protocol)) {
+            return Err(Error::invalid(
+                field,
+                format!("{} is published twice", p.container_key()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Validates a user label.
 pub(crate) fn label(k: &str, v: &str) -> Result<()> {
     if k.is_empty() || k.len() > 256 || k.chars().any(|c| c.is_control() || c.is_whitespace()) {

@@ -167,6 +167,20 @@ pub(crate) fn reconcile(
     if !requested.labels.is_empty() {
         diff("labels", show(&stored.labels), show(&requested.labels));
     }
+    if let Some(v) = requested.ttl {
+        diff("ttl", show(&stored.ttl), show(&Some(v)));
+    }
+    if let Some(v) = requested.idle_stop {
+        diff("idle_stop", show(&stored.idle_stop), show(&Some(v)));
+    }
+    if !requested.ports.is_empty() {
+        let words = |v: &[crate::PortMapping]| {
+            let mut w: Vec<String> = v.iter().map(ToString::to_string).collect();
+            w.sort();
+            w.join(",")
+        };
+        diff("ports", words(&stored.ports), words(&requested.ports));
+    }
     if changes.is_empty() {
         let mut effective = stored.clone();
         effective.agent = requested.agent.clone();

@@ -47,6 +47,9 @@ impl Sandbox {
         }
         validate::args(&cmd)?;
         self.ensure_egress().await?;
+        if self.inner.spec.idle_stop.is_some() {
+            crate::sandbox::activity::touch(&self.inner.name);
+        }
         let mut env = self.base_env().await;
         for (k, v) in &opts.env {
             validate::env_name(k, "exec.env")?;

@@ -70,6 +70,12 @@ pub struct SandboxInfo {
     /// Network mode (inspect only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
+    /// Stopped for being idle (`--idle-stop`); the next `run` or `exec` starts it again.
+    #[serde(default)]
+    pub idle_stopped: bool,
+    /// Ports published on the host, its own and its forwarders' (inspect only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<crate::model::port::PublishedPort>>,
 }
 
 /// Limits as the engine applies them.
@@ -142,6 +148,9 @@ impl SandboxInfo {
             security: None,
             resources: None,
             network: None,
+            idle_stopped: s.status != SandboxStatus::Running
+                && crate::sandbox::activity::was_idle_stopped(&s.name),
+            ports: None,
         }
     }
 

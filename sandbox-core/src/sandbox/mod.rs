@@ -4,6 +4,7 @@
 //! The handle's methods live by concept: identity and lifecycle here, commands in
 //! [`exec`](self::exec), the agent in `agent_launch`, files in `files`.
 
+pub(crate) mod activity;
 pub(crate) mod agent_launch;
 pub(crate) mod exec;
 pub(crate) mod exec_options;
@@ -14,6 +15,7 @@ pub(crate) mod guard;
 pub(crate) mod info;
 pub(crate) mod network;
 pub(crate) mod oom;
+pub(crate) mod ports;
 pub(crate) mod ready;
 pub(crate) mod review;
 
@@ -172,6 +174,7 @@ impl Sandbox {
             .backend
             .stop(&self.inner.id, Duration::from_secs(10))
             .await?;
+        crate::inbound::forwarder::stop_all(self.inner.backend.as_ref(), &self.inner.name).await?;
         if self.inner.spec.network == Some(NetworkMode::Proxy) {
             proxy::stop(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
@@ -179,6 +182,34 @@ impl Sandbox {
             scoped_docker::proxy::stop(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
         Ok(())
+    }
+
+    /// Done with the sandbox: an ephemeral one ([`crate::SandboxSpec::ephemeral`]) is
+    /// removed, any other stopped (`run` starts it again). What Python's `with` and Node's
+    /// `await using` / `close()` call on exit. A sandbox already gone is not an error.
+    ///
+    /// ```no_run
+    /// # async fn f() -> docksandbox::Result<()> {
+    /// let sb = docksandbox::Sandbox::builder()
+    ///     .workspace(std::env::current_dir()?)
+    ///     .agent(docksandbox::Shell)
+    ///     .ephemeral(true)
+    ///     .run()
+    ///     .await?;
+    /// sb.exec(["make", "test"]).await?;
+    /// sb.close().await?; // removed
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(&self) -> Result<()> {
+        let done = if self.inner.spec.ephemeral == Some(true) {
+            self.remove().await
+        } else {
+            self.stop().await
+        };
+        match done {
+            Err(Error::NotFound { .. }) => Ok(()),
+            r => r,
+        }
     }
 
     /// Removes the sandbox, running or not. The credentials volume is kept.
@@ -206,6 +237,7 @@ impl Sandbox {
             });
         }
         self.inner.backend.remove(&self.inner.id, force).await?;
+        crate::inbound::forwarder::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
         if self.inner.spec.docker == Some(DockerAccess::Scoped) {
             // The agent's containers and networks go with it (and their anonymous volumes);
             // its named volumes stay, like the credentials volume.
@@ -219,13 +251,20 @@ impl Sandbox {
             ReviewLayer::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
         }
         guard_check::forget(&self.inner.name);
+        crate::sandbox::activity::forget(&self.inner.name);
         Ok(())
     }
 
     /// Everything known about the sandbox, with its effective security settings.
     pub async fn inspect(&self) -> Result<SandboxInfo> {
         let d = self.inner.backend.inspect(&self.inner.id).await?;
+        let mut ports = d.ports.clone();
+        ports.extend(
+            crate::inbound::forwarder::list(self.inner.backend.as_ref(), &self.inner.name).await?,
+        );
+        ports.sort();
         let mut info = SandboxInfo::from_details(d);
+        info.ports = Some(ports);
         if info.docker == DockerAccess::Scoped {
             info.children = Some(
                 scoped_docker::proxy::children(self.inner.backend.as_ref(), &self.inner.name)

@@ -201,6 +201,7 @@ fn config(
         sysctls: HashMap::new(),
         restart_unless_stopped: true,
         group_add,
+        ports: Vec::new(),
     })
 }
 
