@@ -65,6 +65,9 @@ as_dict! {
     Policy(EnforcedPolicy);
     /// One entry of a sandbox's connection log, as a `dict`.
     LogEntry(NetworkLogEntry);
+    /// A published port, as a `dict` (`container_port`, `protocol`, `host_ip`, `host_port`,
+    /// `forwarded`).
+    Port(docksandbox::PublishedPort);
 }
 
 /// The captured result of a command.

@@ -10,7 +10,7 @@ use docksandbox::ApplyOptions;
 
 use pyo3::prelude::*;
 
-use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy};
+use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy, Port};
 use crate::errors::raise;
 use crate::network::{default_action, entries, rules, NetworkLog};
 use crate::runtime::{awaitable, client, pid, wait};
@@ -218,6 +218,56 @@ impl Sandbox {
 
     fn inspect_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.later(py, |sb| async move { sb.inspect().await.map(Info) })
+    }
+
+    /// The sandbox's ports published on the host.
+    fn ports(&self, py: Python<'_>) -> PyResult<Vec<Port>> {
+        self.blocking(py, |sb| async move {
+            Ok(sb.ports().await?.into_iter().map(Port).collect())
+        })
+    }
+
+    fn ports_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, |sb| async move {
+            Ok(sb.ports().await?.into_iter().map(Port).collect::<Vec<_>>())
+        })
+    }
+
+    /// The host address (`127.0.0.1:49153`) of TCP port `container_port`, or None.
+    fn port(&self, py: Python<'_>, container_port: u16) -> PyResult<Option<String>> {
+        self.blocking(py, move |sb| async move {
+            Ok(sb.port(container_port).await?.map(|p| p.host_address()))
+        })
+    }
+
+    fn port_async<'py>(&self, py: Python<'py>, container_port: u16) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            Ok(sb.port(container_port).await?.map(|p| p.host_address()))
+        })
+    }
+
+    /// Publishes one more port of the running sandbox (`[HOST_IP:][HOST_PORT:]PORT`).
+    fn add_port(&self, py: Python<'_>, port: String) -> PyResult<Port> {
+        self.blocking(py, move |sb| async move {
+            let p = docksandbox::PortMapping::parse_indexed(&port, 0)?;
+            sb.add_port(p).await.map(Port)
+        })
+    }
+
+    fn add_port_async<'py>(&self, py: Python<'py>, port: String) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move {
+            let p = docksandbox::PortMapping::parse_indexed(&port, 0)?;
+            sb.add_port(p).await.map(Port)
+        })
+    }
+
+    /// Done with it: an ephemeral sandbox is removed, another stopped.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.blocking(py, |sb| async move { sb.close().await })
+    }
+
+    fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, |sb| async move { sb.close().await })
     }
 
     fn stop(&self, py: Python<'_>) -> PyResult<()> {

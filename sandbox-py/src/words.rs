@@ -30,6 +30,10 @@ pub const KWARGS: &[(&str, &str)] = &[
     ("secret_mode", "secret_mode"),
     ("git_guard", "git_guard"),
     ("share_agent_config", "share_agent_config"),
+    ("ports", "ports"),
+    ("ephemeral", "ephemeral"),
+    ("ttl", "ttl"),
+    ("idle_stop", "idle_stop"),
 ];
 
 /// Python's words for a spec field or option, `None` when no keyword sets it.

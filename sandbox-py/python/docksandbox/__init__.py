@@ -18,6 +18,7 @@ This package is a thin layer over the Rust library: every rule and default lives
 from __future__ import annotations
 
 import builtins
+import datetime
 import os
 from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, overload
 
@@ -125,6 +126,10 @@ def _request(
     secrets: Optional[Mapping[str, Sequence[str]]] = None,
     secret_files: Optional[Mapping[str, StrPath]] = None,
     secret_mode: Optional[Literal["proxy", "env"]] = None,
+    ports: Optional[Sequence[Union[str, int]]] = None,
+    ephemeral: Optional[bool] = None,
+    ttl: Union[str, int, float, datetime.timedelta, None] = None,
+    idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -157,10 +162,34 @@ def _request(
         "workspace_mode": workspace_mode,
         "writable": _paths("writable", writable) if writable is not None else None,
         "secret_mode": secret_mode,
+        "ports": _ports(ports),
+        "ephemeral": ephemeral,
+        "ttl": _duration(ttl),
+        "idle_stop": _duration(idle_stop),
     }
     if secrets is not None or secret_files is not None:
         fields["secrets"], fields["secret_hosts"] = _secrets(secrets or {}, secret_files or {})
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _ports(ports: Optional[Sequence[Union[str, int]]]) -> Optional[builtins.list[str]]:
+    if ports is None:
+        return None
+    if isinstance(ports, (str, bytes, int)):
+        raise TypeError("ports must be a list of ports (\"3000\", \"8080:80\"), not a single one")
+    return [str(p) for p in ports]
+
+
+def _duration(d: Union[str, int, float, datetime.timedelta, None]) -> Optional[str]:
+    """A duration as the core reads it: strings as written (``"2h"``), numbers and
+    ``timedelta`` as whole seconds."""
+    if d is None or isinstance(d, str):
+        return d
+    if isinstance(d, datetime.timedelta):
+        return str(int(d.total_seconds()))
+    if isinstance(d, bool) or not isinstance(d, (int, float)):
+        raise TypeError("a duration is a string like '30m', a number of seconds or a timedelta")
+    return str(int(d))
 
 
 def _secrets(
@@ -290,8 +319,9 @@ class Sandbox(_SandboxBase):
 
     Get one from :func:`run`, :func:`get` or :func:`list`. Used as a context manager, the
     sandbox is **stopped** on exit (not removed: its installed packages and files survive,
-    and the next :func:`run` starts it again); call :meth:`remove` inside the block to delete
-    it instead. Other code using the same sandbox concurrently sees it stop.
+    and the next :func:`run` starts it again), or removed when it is ephemeral
+    (``run(..., ephemeral=True)``); call :meth:`remove` inside the block to delete it
+    instead. Other code using the same sandbox concurrently sees it stop.
     """
 
     __slots__ = ()
@@ -404,6 +434,27 @@ class Sandbox(_SandboxBase):
         ``fix``, disables them (hooks renamed ``*.disabled``, keys removed, a backup kept)."""
         return self._native.guard_check(fix=fix)
 
+    @property
+    def ports(self) -> builtins.list[dict[str, Any]]:
+        """The sandbox's ports published on this host: ``container_port``, ``protocol``,
+        ``host_ip``, ``host_port``, ``forwarded`` (through a forwarder beside the sandbox)."""
+        return self._native.ports()
+
+    def port(self, container_port: int) -> Optional[str]:
+        """Where TCP port ``container_port`` is reached from this host (``"127.0.0.1:49153"``,
+        ready for a URL), or None when it is not published."""
+        return self._native.port(container_port)
+
+    def add_port(self, port: Union[str, int]) -> dict[str, Any]:
+        """Publishes one more port of the running sandbox without recreating it (``"5173"``,
+        ``"127.0.0.1:8080:8080"``): a forwarder beside it, removed with it. TCP only."""
+        return self._native.add_port(str(port))
+
+    def close(self) -> None:
+        """Done with the sandbox: an ephemeral one is removed, any other stopped. What the
+        ``with`` block calls on exit."""
+        self._native.close()
+
     def stop(self) -> None:
         """Stops the sandbox (processes are killed after 10 s); :func:`run` starts it again."""
         self._native.stop()
@@ -417,7 +468,7 @@ class Sandbox(_SandboxBase):
 
     def __exit__(self, *exc_info: object) -> None:
         try:
-            self._native.stop()
+            self._native.close()
         except SandboxNotFoundError:
             pass  # removed inside the block
 
@@ -465,6 +516,10 @@ def run(
     secrets: Optional[Mapping[str, Sequence[str]]] = None,
     secret_files: Optional[Mapping[str, StrPath]] = None,
     secret_mode: Optional[Literal["proxy", "env"]] = None,
+    ports: Optional[Sequence[Union[str, int]]] = None,
+    ephemeral: Optional[bool] = None,
+    ttl: Union[str, int, float, datetime.timedelta, None] = None,
+    idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -518,6 +573,16 @@ def run(
       unset variable or unreadable file raise :class:`InvalidSpecError` before anything is
       made.
 
+    - ``ports``: ports of the sandbox reachable from this host, as ``docker run -p`` writes
+      them (``"3000"``, ``"8080:80"``, ``"0.0.0.0::5173"``, ``"53/udp"``): bound to
+      ``127.0.0.1`` and a free host port unless written out; find them with
+      :meth:`Sandbox.port`, add more while it runs with :meth:`Sandbox.add_port`.
+    - ``ephemeral``: a new sandbox, never reused, removed when the ``with`` block ends (or
+      :meth:`Sandbox.close`), and by the next docksandbox call when this process died.
+      ``ttl``: removed this long after it is made; ``idle_stop``: stopped after this long
+      without an exec or session (and no process of its own), started again on use. Durations
+      are strings (``"30m"``, ``"2h"``, ``"1h30m"``), seconds or ``timedelta``.
+
     Arguments left at None take the library's default on creation and the stored value on
     reuse (so they never count as a change).
     """
@@ -553,6 +618,10 @@ def run(
                 secrets=secrets,
                 secret_files=secret_files,
                 secret_mode=secret_mode,
+                ports=ports,
+                ephemeral=ephemeral,
+                ttl=ttl,
+                idle_stop=idle_stop,
             )
         )
     )

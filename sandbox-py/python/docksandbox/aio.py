@@ -17,6 +17,7 @@ a task abandons its request. Exceptions are the classes of :mod:`docksandbox`.
 from __future__ import annotations
 
 import builtins
+import datetime
 import os
 from typing import (
     Any,
@@ -96,7 +97,8 @@ class Network:
 class Sandbox(_SandboxBase):
     """One sandbox, with coroutine methods (see :class:`docksandbox.Sandbox`).
 
-    ``async with`` stops it on exit (not removed), like the sync context manager.
+    ``async with`` stops it on exit (an ephemeral one is removed), like the sync context
+    manager.
     """
 
     __slots__ = ()
@@ -192,6 +194,23 @@ class Sandbox(_SandboxBase):
         :meth:`docksandbox.Sandbox.guard_check`)."""
         return await self._native.guard_check_async(fix=fix)
 
+    async def ports(self) -> builtins.list[dict[str, Any]]:
+        """The sandbox's ports published on this host (see :attr:`docksandbox.Sandbox.ports`)."""
+        return await self._native.ports_async()
+
+    async def port(self, container_port: int) -> Optional[str]:
+        """Where TCP port ``container_port`` is reached from this host, or None."""
+        return await self._native.port_async(container_port)
+
+    async def add_port(self, port: Union[str, int]) -> dict[str, Any]:
+        """Publishes one more port of the running sandbox (see
+        :meth:`docksandbox.Sandbox.add_port`)."""
+        return await self._native.add_port_async(str(port))
+
+    async def close(self) -> None:
+        """Done with the sandbox: an ephemeral one is removed, any other stopped."""
+        await self._native.close_async()
+
     async def stop(self) -> None:
         """Stops the sandbox; :func:`run` starts it again."""
         await self._native.stop_async()
@@ -205,7 +224,7 @@ class Sandbox(_SandboxBase):
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
-            await self._native.stop_async()
+            await self._native.close_async()
         except SandboxNotFoundError:
             pass  # removed inside the block
 
@@ -272,6 +291,10 @@ def run(
     secrets: Optional[Mapping[str, Sequence[str]]] = None,
     secret_files: Optional[Mapping[str, StrPath]] = None,
     secret_mode: Optional[Literal["proxy", "env"]] = None,
+    ports: Optional[Sequence[Union[str, int]]] = None,
+    ephemeral: Optional[bool] = None,
+    ttl: Union[str, int, float, datetime.timedelta, None] = None,
+    idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -306,6 +329,10 @@ def run(
             secrets=secrets,
             secret_files=secret_files,
             secret_mode=secret_mode,
+            ports=ports,
+            ephemeral=ephemeral,
+            ttl=ttl,
+            idle_stop=idle_stop,
         )
     )
 
