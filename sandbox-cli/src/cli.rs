@@ -63,6 +63,8 @@ pub enum Command {
     Guard(GuardArgs),
     /// Show a sandbox's published ports, or publish another one while it runs (`port add`).
     Port(PortArgs),
+    /// Save a sandbox's file system (what was installed; not the workspace or credentials) as a template: `run -t TEMPLATE` starts from it.
+    Save(SaveArgs),
     /// Remove ephemeral sandboxes whose session died and those past their --ttl; stop those idle past their --idle-stop (every run, ls and exec does this too; run this from a timer).
     Gc,
     /// Show the version.
@@ -251,6 +253,20 @@ pub struct LsArgs {
     /// Do not cut long names, templates and workspaces to fit 80 columns
     #[arg(long)]
     pub no_trunc: bool,
+}
+
+/// `docksandbox save`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  docksandbox save my-sandbox my-tools:v1 && docksandbox run -t my-tools:v1 claude"
+)]
+pub struct SaveArgs {
+    /// The sandbox
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+    /// The image to make
+    #[arg(value_name = "TEMPLATE[:TAG]")]
+    pub template: String,
 }
 
 /// `docksandbox port`.

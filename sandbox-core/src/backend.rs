@@ -347,6 +347,16 @@ pub struct ImageDetails {
     pub id: String,
     /// Its labels.
     pub labels: HashMap<String, String>,
+    /// Its configuration's environment (`K=V`).
+    pub env: Vec<String>,
+    /// Its entrypoint.
+    pub entrypoint: Vec<String>,
+    /// Its command.
+    pub cmd: Vec<String>,
+    /// Its working directory.
+    pub working_dir: String,
+    /// Its user.
+    pub user: String,
 }
 
 /// An image build: a tar context holding a `Dockerfile`.
@@ -411,6 +421,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Resumes a paused container.
     async fn unpause(&self, id: &str) -> Result<()>;
+    /// Pauses a running container (its processes frozen until [`Backend::unpause`]).
+    async fn pause(&self, id: &str) -> Result<()>;
+    /// A container's file system as a tar stream (mounts not included).
+    async fn export(&self, id: &str) -> Result<BoxStream<'static, std::io::Result<Bytes>>>;
     /// Stops a container, killing it after `timeout`.
     async fn stop(&self, id: &str, timeout: Duration) -> Result<()>;
     /// Removes a container (`force`: even when running). Named volumes are kept.

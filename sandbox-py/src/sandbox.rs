@@ -261,6 +261,15 @@ impl Sandbox {
         })
     }
 
+    /// Saves the sandbox's file system as the local image `template`; returns its id.
+    fn save(&self, py: Python<'_>, template: String) -> PyResult<String> {
+        self.blocking(py, move |sb| async move { sb.save(&template).await })
+    }
+
+    fn save_async<'py>(&self, py: Python<'py>, template: String) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move { sb.save(&template).await })
+    }
+
     /// Done with it: an ephemeral sandbox is removed, another stopped.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.blocking(py, |sb| async move { sb.close().await })

@@ -103,3 +103,24 @@ def test_refused(workspace: Path, kwargs: dict, words: str) -> None:
         run(workspace, network="proxy", **kwargs)
     assert words in str(e.value), str(e.value)
     assert {s.id for s in docksandbox.list()} <= {s.id for s in before}
+
+
+def test_a_saved_sandbox_starts_others_with_what_was_installed(workspace: Path) -> None:
+    sb = run(workspace, env={"SOME_KEY": "py-secret-value"})
+    tag = f"docksandbox-test/py-saved:{sb.id[:12]}"
+    try:
+        assert sb.exec(["sh", "-c", "mkdir -p /opt/t && echo py-installed > /opt/t/m"],
+                       user="0:0").exit_code == 0
+        assert sb.save(tag).startswith("sha256:")
+        inspected = subprocess.run(["docker", "image", "inspect", tag], capture_output=True,
+                                   text=True).stdout
+        assert "py-secret-value" not in inspected and "SOME_KEY" not in inspected
+        other = workspace / "other"
+        other.mkdir()
+        with run(other, template=tag, ephemeral=True) as again:
+            assert again.exec(["cat", "/opt/t/m"]).stdout == "py-installed\n"
+        with pytest.raises(docksandbox.InvalidSpecError):
+            sb.save("Not A Name")
+    finally:
+        sb.remove()
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -14,6 +14,7 @@ mod port;
 mod prune;
 mod rm;
 mod run;
+mod save;
 mod stop;
 mod template;
 mod version;
@@ -78,6 +79,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Guard(a) => guard::guard(&g, a).await,
         Command::Port(a) => port::port(&g, a).await,
         Command::Gc => gc::gc(&g).await,
+        Command::Save(a) => save::save(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

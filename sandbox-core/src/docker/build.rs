@@ -23,10 +23,18 @@ pub(super) async fn image(
     reference: &str,
 ) -> Result<Option<ImageDetails>> {
     match docker.inspect_image(reference).await {
-        Ok(i) => Ok(Some(ImageDetails {
-            id: i.id.unwrap_or_default(),
-            labels: i.config.and_then(|c| c.labels).unwrap_or_default(),
-        })),
+        Ok(i) => {
+            let c = i.config.unwrap_or_default();
+            Ok(Some(ImageDetails {
+                id: i.id.unwrap_or_default(),
+                labels: c.labels.unwrap_or_default(),
+                env: c.env.unwrap_or_default(),
+                entrypoint: c.entrypoint.unwrap_or_default(),
+                cmd: c.cmd.unwrap_or_default(),
+                working_dir: c.working_dir.unwrap_or_default(),
+                user: c.user.unwrap_or_default(),
+            }))
+        }
         Err(e) => match map(host, e) {
             e if status(&e) == Some(404) => Ok(None),
             e => Err(e),

@@ -233,6 +233,30 @@ impl Backend for DockerBackend {
         }
     }
 
+    async fn pause(&self, id: &str) -> Result<()> {
+        self.docker
+            .pause_container(id)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))
+    }
+
+    async fn export(
+        &self,
+        id: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>> {
+        use futures_util::StreamExt;
+        // Fail early when the container is not there (the stream would only say so later).
+        self.docker
+            .inspect_container(id, None)
+            .await
+            .map_err(|e| not_found(map(&self.host, e), id))?;
+        Ok(self
+            .docker
+            .export_container(id)
+            .map(|r| r.map_err(std::io::Error::other))
+            .boxed())
+    }
+
     async fn unpause(&self, id: &str) -> Result<()> {
         self.docker
             .unpause_container(id)

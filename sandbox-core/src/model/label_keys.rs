@@ -33,6 +33,8 @@ pub const REVIEW_OF: &str = "docksandbox.review-of";
 pub const PORTS_FOR: &str = "docksandbox.ports-for";
 /// On a port forwarder: the port it forwards, as `PortMapping` writes it.
 pub const PORT: &str = "docksandbox.port";
+/// On an image saved from a sandbox (`docksandbox save`): that sandbox's name.
+pub const SAVED_FROM: &str = "docksandbox.saved-from";
 /// On an ephemeral sandbox: its owner process, `HOST/PID/START` (`model/owner_process.rs`).
 pub const OWNER_PROCESS: &str = "docksandbox.owner-process";
 /// On a sandbox with a time to live: when it expires, Unix seconds.

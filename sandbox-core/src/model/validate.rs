@@ -466,6 +466,66 @@ pub(crate) fn ports(
     Ok(())
 }
 
+/// Validates the name of an image to make (`save`'s target): `[HOST[:PORT]/]PATH[:TAG]`, the
+/// path's components lowercase letters and digits joined by `.`, `_`, `__` or `-`, the tag
+/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; no digest.
+pub(crate) fn image_name(t: &str, field: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Error::invalid(
+            field,
+            format!("`{}` is not an image name: {why}", t.escape_debug()),
+        )
+    };
+    if t.is_empty() || t.len() > 255 {
+        return Err(bad("give NAME[:TAG], e.g. my-tools:v1"));
+    }
+    if t.contains('@') {
+        return Err(bad(
+            "a digest (@sha256:…) names an image that exists; give NAME[:TAG]",
+        ));
+    }
+    let (path, tag) = match t.rsplit_once(':') {
+        Some((p, tag)) if !tag.contains('/') => (p, Some(tag)),
+        _ => (t, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && !tag.starts_with(['.', '-'])
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        if !ok {
+            return Err(bad(
+                "the tag is letters, digits, `_`, `.` and `-` (up to 128)",
+            ));
+        }
+    }
+    let mut parts: Vec<&str> = path.split('/').collect();
+    // A first part with a `.` or `:` or `localhost` is a registry host.
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let component = |c: &str| {
+        !c.is_empty()
+            && c.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && c.bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && c.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            })
+            && !c.contains("..")
+    };
+    if parts.iter().all(|c| component(c)) {
+        Ok(())
+    } else {
+        Err(bad("names are lowercase letters, digits, and `.`, `_`, `-` between them, parts joined by `/`"))
+    }
+}
+
 /// Validates a user label.
 pub(crate) fn label(k: &str, v: &str) -> Result<()> {
     if k.is_empty() || k.len() > 256 || k.chars().any(|c| c.is_control() || c.is_whitespace()) {

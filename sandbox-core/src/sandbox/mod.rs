@@ -18,6 +18,7 @@ pub(crate) mod oom;
 pub(crate) mod ports;
 pub(crate) mod ready;
 pub(crate) mod review;
+pub(crate) mod save;
 
 use crate::model::docker_access::DockerAccess;
 use crate::scoped_docker;

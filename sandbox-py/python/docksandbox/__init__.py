@@ -450,6 +450,13 @@ class Sandbox(_SandboxBase):
         ``"127.0.0.1:8080:8080"``): a forwarder beside it, removed with it. TCP only."""
         return self._native.add_port(str(port))
 
+    def save(self, template: str) -> str:
+        """Saves the sandbox's file system (what was installed; never the workspace, the
+        credentials or the environment) as the local image ``template`` (``"NAME[:TAG]"``)
+        and returns its id: ``run(..., template=template)`` starts from it. The sandbox is
+        paused while it is read."""
+        return self._native.save(template)
+
     def close(self) -> None:
         """Done with the sandbox: an ephemeral one is removed, any other stopped. What the
         ``with`` block calls on exit."""

@@ -207,6 +207,10 @@ class Sandbox(_SandboxBase):
         :meth:`docksandbox.Sandbox.add_port`)."""
         return await self._native.add_port_async(str(port))
 
+    async def save(self, template: str) -> str:
+        """Saves the sandbox as a template (see :meth:`docksandbox.Sandbox.save`)."""
+        return await self._native.save_async(template)
+
     async def close(self) -> None:
         """Done with the sandbox: an ephemeral one is removed, any other stopped."""
         await self._native.close_async()
