@@ -63,6 +63,8 @@ pub enum Command {
     Guard(GuardArgs),
     /// Show a sandbox's published ports, or publish another one while it runs (`port add`).
     Port(PortArgs),
+    /// Show what sandboxes use: CPU, memory (now / limit, peak), processes, network bytes.
+    Stats(StatsArgs),
     /// Save a sandbox's file system (what was installed; not the workspace or credentials) as a template: `run -t TEMPLATE` starts from it.
     Save(SaveArgs),
     /// Remove ephemeral sandboxes whose session died and those past their --ttl; stop those idle past their --idle-stop (every run, ls and exec does this too; run this from a timer).
@@ -253,6 +255,17 @@ pub struct LsArgs {
     /// Do not cut long names, templates and workspaces to fit 80 columns
     #[arg(long)]
     pub no_trunc: bool,
+}
+
+/// `docksandbox stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print a JSON array, one object per sandbox
+    #[arg(long)]
+    pub json: bool,
+    /// Sandboxes
+    #[arg(value_name = "SANDBOX", required = true)]
+    pub sandboxes: Vec<String>,
 }
 
 /// `docksandbox save`.

@@ -166,6 +166,17 @@ fn detached_prints_the_name_and_applies_every_setting() {
     let text = info.to_string();
     assert!(!text.contains("s3cret-value"), "a secret leaked: {text}");
     assert!(info["env"]["API_TOKEN"].is_string(), "{info}");
+    let out = common::cli()
+        .args(["stats", "--json", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(stats[0]["memory_limit"], 256u64 << 20, "{stats}");
+    assert_eq!(stats[0]["pids_limit"], 300, "{stats}");
+    let out = common::cli().args(["stats", &name]).output().unwrap();
+    assert!(stdout(&out).starts_with("NAME"), "{}", show(&out));
+    assert!(stdout(&out).contains("256.0MiB"), "{}", show(&out));
 
     // -d on an existing sandbox reuses it (and starts it when stopped).
     let out = common::cli().args(["stop", &name]).output().unwrap();

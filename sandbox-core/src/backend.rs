@@ -359,6 +359,32 @@ pub struct ImageDetails {
     pub user: String,
 }
 
+/// What a container uses, from the engine's stats (one sample over about a second).
+///
+/// ```
+/// let u = docksandbox::ResourceUsage::default();
+/// assert_eq!(u.memory_bytes, 0);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceUsage {
+    /// CPU use over the sample, in percent of one CPU (200 = two CPUs busy).
+    pub cpu_percent: f64,
+    /// Memory in use now, page cache left out (what `docker stats` shows).
+    pub memory_bytes: u64,
+    /// The memory limit (the host's memory when the sandbox has none).
+    pub memory_limit: Option<u64>,
+    /// The most memory it has used, when the engine's cgroups count it.
+    pub memory_peak: Option<u64>,
+    /// Processes (threads included) now.
+    pub pids: u64,
+    /// The process limit.
+    pub pids_limit: Option<u64>,
+    /// Bytes received over its networks.
+    pub net_rx_bytes: u64,
+    /// Bytes sent over its networks.
+    pub net_tx_bytes: u64,
+}
+
 /// An image build: a tar context holding a `Dockerfile`.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct BuildRequest {
@@ -421,6 +447,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Resumes a paused container.
     async fn unpause(&self, id: &str) -> Result<()>;
+    /// What a running container uses now.
+    async fn stats(&self, id: &str) -> Result<ResourceUsage>;
     /// Pauses a running container (its processes frozen until [`Backend::unpause`]).
     async fn pause(&self, id: &str) -> Result<()>;
     /// A container's file system as a tar stream (mounts not included).

@@ -48,7 +48,7 @@ mod workspace;
 pub use backend::{
     Backend, BuildRequest, ContainerConfig, ContainerDetails, ContainerSummary, Created,
     EngineSocket, ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, ImageDetails,
-    MountKind, MountRequest, NetworkRequest, SandboxStatus, SecuritySettings,
+    MountKind, MountRequest, NetworkRequest, ResourceUsage, SandboxStatus, SecuritySettings,
 };
 pub use channel::CHANNEL_ENV;
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};

@@ -213,3 +213,34 @@ async fn an_out_of_memory_kill_is_told_apart_from_another_sigkill() {
     assert!(!sb.exec(["true"]).await.unwrap().oom_killed);
     sb.remove().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_report_memory_now_limit_and_peak_and_processes() {
+    let env = env_or_skip!();
+    let ws = env.workspace("stats");
+    let sb = env
+        .builder(&ws)
+        .memory(64 << 20)
+        .pids_limit(300)
+        .run()
+        .await
+        .unwrap();
+    // Holds about 30 MB in the shell, then lets it go.
+    let out = sb
+        .exec([
+            "sh",
+            "-c",
+            "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ${#x}",
+        ])
+        .await
+        .unwrap();
+    assert_eq!(out.stdout_str(), "30000000\n", "{out:?}");
+    let u = sb.stats().await.unwrap();
+    assert_eq!(u.memory_limit, Some(64 << 20), "{u:?}");
+    assert!(u.memory_peak.unwrap() >= 25_000_000, "{u:?}");
+    assert!(u.memory_bytes < u.memory_peak.unwrap(), "{u:?}");
+    assert_eq!(u.pids_limit, Some(300), "{u:?}");
+    assert!(u.pids >= 1, "{u:?}");
+    sb.stop().await.unwrap();
+    assert!(matches!(sb.stats().await, Err(Error::NotRunning { .. })));
+}

@@ -15,6 +15,7 @@ mod prune;
 mod rm;
 mod run;
 mod save;
+mod stats;
 mod stop;
 mod template;
 mod version;
@@ -80,6 +81,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Port(a) => port::port(&g, a).await,
         Command::Gc => gc::gc(&g).await,
         Command::Save(a) => save::save(&g, a).await,
+        Command::Stats(a) => stats::stats(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

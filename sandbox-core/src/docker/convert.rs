@@ -243,6 +243,59 @@ fn published(map: Option<bollard::models::PortMap>) -> Vec<crate::model::port::P
     out
 }
 
+/// A stats answer as [`crate::backend::ResourceUsage`], computed as `docker stats` does.
+pub(crate) fn usage(r: bollard::models::ContainerStatsResponse) -> crate::backend::ResourceUsage {
+    let cpu = r.cpu_stats.unwrap_or_default();
+    let pre = r.precpu_stats.unwrap_or_default();
+    let total = |c: &bollard::models::ContainerCpuStats| {
+        c.cpu_usage
+            .as_ref()
+            .and_then(|u| u.total_usage)
+            .unwrap_or_default()
+    };
+    let cpu_delta = total(&cpu).saturating_sub(total(&pre)) as f64;
+    let system_delta = cpu
+        .system_cpu_usage
+        .unwrap_or_default()
+        .saturating_sub(pre.system_cpu_usage.unwrap_or_default()) as f64;
+    let cpus = cpu.online_cpus.map(f64::from).unwrap_or_else(|| {
+        cpu.cpu_usage
+            .as_ref()
+            .and_then(|u| u.percpu_usage.as_ref())
+            .map(|v| v.len() as f64)
+            .unwrap_or(1.0)
+    });
+    let cpu_percent = if system_delta > 0.0 && cpu_delta > 0.0 {
+        cpu_delta / system_delta * cpus * 100.0
+    } else {
+        0.0
+    };
+    let mem = r.memory_stats.unwrap_or_default();
+    let stats = mem.stats.unwrap_or_default();
+    // cgroup v1 counts the page cache as `total_inactive_file`, v2 as `inactive_file`.
+    let cache = stats
+        .get("total_inactive_file")
+        .or_else(|| stats.get("inactive_file"))
+        .copied()
+        .unwrap_or_default();
+    let pids = r.pids_stats.unwrap_or_default();
+    let (mut rx, mut tx) = (0, 0);
+    for n in r.networks.unwrap_or_default().values() {
+        rx += n.rx_bytes.unwrap_or_default();
+        tx += n.tx_bytes.unwrap_or_default();
+    }
+    crate::backend::ResourceUsage {
+        cpu_percent,
+        memory_bytes: mem.usage.unwrap_or_default().saturating_sub(cache),
+        memory_limit: mem.limit.filter(|l| *l > 0),
+        memory_peak: mem.max_usage.filter(|m| *m > 0),
+        pids: pids.current.unwrap_or_default(),
+        pids_limit: pids.limit.filter(|l| *l > 0 && *l < u64::MAX / 2),
+        net_rx_bytes: rx,
+        net_tx_bytes: tx,
+    }
+}
+
 /// `since` for the logs endpoint, for output printed after a container's start at `rfc3339`.
 ///
 /// The engine stamps `StartedAt` only after the process runs, so under load the first lines

@@ -233,6 +233,23 @@ impl Backend for DockerBackend {
         }
     }
 
+    async fn stats(&self, id: &str) -> Result<crate::backend::ResourceUsage> {
+        use futures_util::StreamExt;
+        let opts = bollard::query_parameters::StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(false)
+            .build();
+        let mut s = self.docker.stats(id, Some(opts));
+        match s.next().await {
+            Some(Ok(r)) => Ok(convert::usage(r)),
+            Some(Err(e)) => Err(not_found(map(&self.host, e), id)),
+            None => Err(Error::NotRunning {
+                name: id.to_string(),
+                status: "unknown".into(),
+            }),
+        }
+    }
+
     async fn pause(&self, id: &str) -> Result<()> {
         self.docker
             .pause_container(id)
