@@ -63,6 +63,8 @@ pub enum Command {
     Guard(GuardArgs),
     /// Show a sandbox's published ports, or publish another one while it runs (`port add`).
     Port(PortArgs),
+    /// Show what detached sessions (`run -d AGENT ARGS…`) printed.
+    Logs(LogsArgs),
     /// Show what sandboxes use: CPU, memory (now / limit, peak), processes, network bytes.
     Stats(StatsArgs),
     /// Save a sandbox's file system (what was installed; not the workspace or credentials) as a template: `run -t TEMPLATE` starts from it.
@@ -113,7 +115,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub name: Option<String>,
 
-    /// Create or reuse and start the sandbox, print its name; do not launch the agent
+    /// Create or reuse and start the sandbox and print its name; with agent arguments, also start the agent with them in the background (its output: `docksandbox logs`)
     #[arg(short = 'd', long)]
     pub detached: bool,
 
@@ -255,6 +257,20 @@ pub struct LsArgs {
     /// Do not cut long names, templates and workspaces to fit 80 columns
     #[arg(long)]
     pub no_trunc: bool,
+}
+
+/// `docksandbox logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing what comes, until the sandbox stops
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only what came since: a duration back from now (10m, 2h), a Unix time or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// The sandbox
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
 }
 
 /// `docksandbox stats`.

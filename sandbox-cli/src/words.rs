@@ -39,6 +39,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("ttl", "--ttl"),
     ("idle_stop", "--idle-stop"),
     ("filters", "--filter"),
+    ("since", "--since"),
     ("force", "-f/--force"),
 ];
 

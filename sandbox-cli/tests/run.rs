@@ -666,3 +666,29 @@ fn rm_removes_the_sandbox_when_the_session_ends_and_gc_enforces_ttls() {
     }
     assert!(env.containers().is_empty(), "left: {:?}", env.containers());
 }
+
+#[test]
+fn a_detached_session_prints_into_logs() {
+    let env = env_or_skip!();
+    let ws = env.workspace("logs");
+    let name = format!("ds-logs-{}", env.run_id);
+    let out = env
+        .run(&ws)
+        .args(["-d", "--name", &name, "shell", "-c", "echo hello-detached"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(stdout(&out), format!("{name}\n"));
+    let said = common::wait_for(std::time::Duration::from_secs(10), || {
+        let out = common::cli().args(["logs", &name]).output().unwrap();
+        stdout(&out)
+            .contains("hello-detached")
+            .then(|| stdout(&out))
+    });
+    assert!(said.is_some(), "the session's output never reached `logs`");
+    let out = common::cli()
+        .args(["logs", "--since", "yesterday", &name])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 125, &["--since"]);
+}

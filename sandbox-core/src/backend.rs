@@ -526,9 +526,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn gateways(&self) -> Result<Vec<std::net::IpAddr>>;
     /// Removes a named volume ([`crate::Error::NotFound`] when there is none).
     async fn remove_volume(&self, name: &str) -> Result<()>;
-    /// A container's output (stdout and stderr) as it was written, then, with `follow`, as it
-    /// comes until the container stops.
-    async fn logs(&self, id: &str, follow: bool) -> Result<BoxStream<'static, Result<Bytes>>>;
+    /// A container's output (stdout and stderr) as it was written (from Unix second `since`
+    /// when not 0), then, with `follow`, as it comes until the container stops.
+    async fn logs(
+        &self,
+        id: &str,
+        follow: bool,
+        since: i64,
+    ) -> Result<BoxStream<'static, Result<Bytes>>>;
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLA
 pub use model::ca_bundle::CA_BUNDLE_ENV;
 pub use model::credentials::CredentialsMode;
 pub use model::docker_access::DockerAccess;
-pub use model::duration::parse_duration;
+pub use model::duration::{parse_duration, parse_since};
 pub use model::key_value::parse_pair;
 pub use model::mount::Mount;
 pub use model::naming::{credentials_volume, derive_name};

@@ -244,3 +244,53 @@ async fn stats_report_memory_now_limit_and_peak_and_processes() {
     sb.stop().await.unwrap();
     assert!(matches!(sb.stats().await, Err(Error::NotRunning { .. })));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_detached_sessions_output_is_in_the_logs_followed_and_from_a_time() {
+    let env = env_or_skip!();
+    let ws = env.workspace("detached session");
+    let sb = env.builder(&ws).run().await.unwrap();
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    sb.start_agent_detached(&[
+        "-c".into(),
+        "echo first-line; echo to-stderr >&2; sleep 1; echo second-line".into(),
+    ])
+    .await
+    .unwrap();
+    // Followed: the lines as they come (the session outlives the exec that started it).
+    let mut s = sb.logs(true, 0).await.unwrap();
+    let mut seen = String::new();
+    let got = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(c) = s.next().await {
+            seen.push_str(&String::from_utf8_lossy(&c.unwrap()));
+            if seen.contains("second-line") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(got.is_ok(), "not followed to the end: {seen:?}");
+    assert!(
+        seen.contains("first-line\n") && seen.contains("to-stderr\n"),
+        "{seen:?}"
+    );
+    assert!(!seen.contains("docksandbox-ready"), "{seen:?}");
+    let all = String::from_utf8(
+        sb.logs(false, start - 5)
+            .await
+            .unwrap()
+            .map(|c| c.unwrap().to_vec())
+            .concat()
+            .await,
+    )
+    .unwrap();
+    assert!(
+        all.contains("first-line") && all.contains("second-line"),
+        "{all:?}"
+    );
+    let later = sb.logs(false, start + 3600).await.unwrap().count().await;
+    assert_eq!(later, 0, "nothing after an hour from now");
+}

@@ -8,6 +8,7 @@ mod exec;
 mod gc;
 pub mod guard;
 mod inspect;
+mod logs;
 mod ls;
 mod network;
 mod port;
@@ -82,6 +83,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Gc => gc::gc(&g).await,
         Command::Save(a) => save::save(&g, a).await,
         Command::Stats(a) => stats::stats(&g, a).await,
+        Command::Logs(a) => logs::logs(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),
     }

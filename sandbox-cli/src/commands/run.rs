@@ -75,6 +75,9 @@ pub async fn run(g: &Global, a: RunArgs) -> Outcome {
         crate::logging::warn(DOCKER_SOCKET_WARNING);
     }
     if a.detached {
+        if !a.agent_args().is_empty() {
+            sandbox.start_agent_detached(a.agent_args()).await?;
+        }
         println!("{}", sandbox.name());
         return Ok(0);
     }

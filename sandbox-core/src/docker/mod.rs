@@ -603,11 +603,17 @@ impl Backend for DockerBackend {
             .map_err(|e| not_found(map(&self.host, e), name))
     }
 
-    async fn logs(&self, id: &str, follow: bool) -> Result<BoxStream<'static, Result<Bytes>>> {
+    async fn logs(
+        &self,
+        id: &str,
+        follow: bool,
+        since: i64,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
         let opts = LogsOptionsBuilder::default()
             .follow(follow)
             .stdout(true)
             .stderr(true)
+            .since(i32::try_from(since).unwrap_or(i32::MAX))
             .build();
         let host = self.host.clone();
         let reference = id.to_string();

@@ -89,7 +89,7 @@ pub(crate) async fn log(
     sandbox: &str,
     follow: bool,
 ) -> Result<BoxStream<'static, Result<LogEntry>>> {
-    let chunks = backend.logs(&proxy_name(sandbox), follow).await?;
+    let chunks = backend.logs(&proxy_name(sandbox), follow, 0).await?;
     let lines = futures_util::stream::unfold(
         (chunks, Vec::<u8>::new(), false),
         |(mut chunks, mut buf, mut ended)| async move {

@@ -1,6 +1,7 @@
 //! What runs as the sandbox container's main process: a one-time-per-start setup as root
 //! (the sandbox user at the workspace owner's uid/gid, its home, the credential links), a
-//! ready marker, then `sleep infinity` under the engine's init. Everything else is exec'd.
+//! ready marker, then it follows the detached sessions' log (`tail -F`) under the engine's
+//! init, so their output is the container's. Everything else is exec'd.
 
 use crate::model::paths::CREDENTIALS_DIR;
 
@@ -85,8 +86,11 @@ if [ -n "${DOCKSANDBOX_SECRETS_CA:-}" ]; then
   fi
   chmod 644 "$T/extra.pem" "$T/all.pem"
 fi
+# Detached sessions write here (as the sandbox user); its lines become the container's output.
+L=/mnt/docksandbox/session.log
+mkdir -p /mnt/docksandbox; : > "$L"; chown "$U:$G" "$L"; chmod 600 "$L"
 echo docksandbox-ready
-exec sleep infinity
+exec tail -n +1 -F "$L" 2>/dev/null
 "#;
 
 /// The container's entrypoint for a sandbox whose user is `uid:gid` with home `home`.
@@ -124,6 +128,12 @@ mod tests {
         use crate::model::paths::{CA_BUNDLE_TARGET, TRUST_DIR};
         assert!(SCRIPT.contains(&format!("T={TRUST_DIR};")));
         assert!(SCRIPT.contains(&format!("XB={CA_BUNDLE_TARGET}\n")));
+    }
+
+    #[test]
+    fn the_script_follows_the_session_log() {
+        use crate::model::paths::SESSION_LOG;
+        assert!(SCRIPT.contains(&format!("L={SESSION_LOG}\n")));
     }
 
     #[test]

@@ -55,6 +55,37 @@ pub fn parse_duration(s: &str, field: &str) -> Result<Duration> {
     Ok(Duration::from_secs(total))
 }
 
+/// `--since` as `docker logs` takes it: a duration back from now (`10m`), a Unix time
+/// (`1733356800`) or an RFC 3339 time (`2026-12-05T10:00:00Z`); the Unix second it names.
+///
+/// ```
+/// let now = 1_000_000;
+/// assert_eq!(docksandbox::parse_since("10m", now).unwrap(), now - 600);
+/// assert_eq!(docksandbox::parse_since("1733356800", now).unwrap(), 1733356800);
+/// assert_eq!(docksandbox::parse_since("2026-12-05T00:00:00Z", now).unwrap(), 1796428800);
+/// assert!(docksandbox::parse_since("yesterday", now).is_err());
+/// ```
+pub fn parse_since(s: &str, now: i64) -> Result<i64> {
+    if s.len() >= 9 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse()
+            .map_err(|_| Error::invalid("since", format!("`{s}` is too large")));
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let d = parse_duration(s, "since").map_err(|_| {
+        Error::invalid(
+            "since",
+            format!(
+                "`{}` is not a duration (10m, 2h), a Unix time or an RFC 3339 time",
+                s.escape_debug()
+            ),
+        )
+    })?;
+    Ok(now - d.as_secs() as i64)
+}
+
 /// A lifetime setting: parsed, and more than zero.
 pub(crate) fn positive(s: &str, field: &str) -> Result<Duration> {
     let d = parse_duration(s, field)?;

@@ -63,6 +63,10 @@ pub(crate) fn engine_sockets() -> Vec<PathBuf> {
     v
 }
 
+/// The log of detached agent sessions: the entrypoint follows it on the container's output,
+/// so the engine's logs (`docksandbox logs`) hold what detached sessions print.
+pub(crate) const SESSION_LOG: &str = "/mnt/docksandbox/session.log";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,11 @@ for p in $pids; do
   name=$(printf '%s\n' "$s" | sed -n 's/^Name:[[:space:]]*//p')
   pp=$(printf '%s\n' "$s" | sed -n 's/^PPid:[[:space:]]*//p')
   [ "$pp" = "$me" ] && continue
-  [ "$pp" = 1 ] && [ "$name" = sleep ] && [ "$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null)" = "sleep infinity " ] && continue
+  if [ "$pp" = 1 ]; then
+    c=$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null)
+    [ "$c" = "sleep infinity " ] && continue
+    [ "$c" = "tail -n +1 -F /mnt/docksandbox/session.log " ] && continue
+  fi
   case "$name" in execd|docksandbox-exe*|docker-init|tini) continue;; esac
   exit 1
 done

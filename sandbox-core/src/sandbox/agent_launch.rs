@@ -56,7 +56,7 @@ impl Sandbox {
         }
     }
 
-    fn agent_options(&self, mut opts: ExecOptions) -> ExecOptions {
+    pub(crate) fn agent_options(&self, mut opts: ExecOptions) -> ExecOptions {
         let spec = &self.inner.spec;
         // A key the proxy adds stays out: the sandbox's variable holds its placeholder.
         let proxied = |k: &str| {

@@ -19,6 +19,7 @@ pub(crate) mod ports;
 pub(crate) mod ready;
 pub(crate) mod review;
 pub(crate) mod save;
+pub(crate) mod session_log;
 pub(crate) mod stats;
 
 use crate::model::docker_access::DockerAccess;

@@ -7,7 +7,9 @@
 use crate::backend::SandboxStatus;
 use crate::error::{Error, Result};
 use crate::model::label_keys::{AGENT, SAVED_FROM};
+use crate::model::paths::SESSION_LOG;
 use crate::model::validate;
+use crate::sandbox::exec_options::ExecOptions;
 use crate::sandbox::Sandbox;
 
 /// `"…"` for a Dockerfile instruction's value.
@@ -62,6 +64,13 @@ impl Sandbox {
         let status = backend.inspect(&self.inner.id).await?.summary.status;
         let paused = status == SandboxStatus::Running;
         if paused {
+            // What detached sessions printed is in the engine's log already; not in the image.
+            let _ = self
+                .exec_with(
+                    ["sh", "-c", &format!(": > {SESSION_LOG}")],
+                    ExecOptions::default().user("0:0"),
+                )
+                .await;
             backend.pause(&self.inner.id).await?;
         }
         let saved = async {
