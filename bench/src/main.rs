@@ -12,6 +12,7 @@
 mod docker_rows;
 mod driver;
 mod floor;
+mod lifetime_rows;
 mod network_rows;
 mod rows;
 mod stats;
@@ -296,6 +297,7 @@ async fn main() {
     row!("B12", workspace_rows::b12_diff_stat(&mut ctx));
     row!("B13", docker_rows::b13_scoped_docker(&mut ctx));
     row!("B14", network_rows::b14_secret_interception(&mut ctx));
+    row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {
