@@ -222,6 +222,9 @@ pub struct ContainerSummary {
     pub status: SandboxStatus,
     /// Creation time, Unix seconds.
     pub created: i64,
+    /// Ports the engine published for it (listing only; inspect has them in
+    /// [`ContainerDetails::ports`]).
+    pub ports: Vec<crate::model::port::PublishedPort>,
 }
 
 /// A container as inspected.

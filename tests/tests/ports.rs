@@ -93,6 +93,15 @@ async fn a_proxy_sandbox_is_reached_through_its_forwarders_only() {
         "{all:?}"
     );
     assert_eq!(sb.inspect().await.unwrap().ports.unwrap(), all);
+    let listed = env
+        .client
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == sb.name())
+        .unwrap();
+    assert_eq!(listed.ports.unwrap(), all, "list shows the ports too");
 
     // The sandbox itself publishes nothing and stays alone on its own network: the forwarders
     // add no way out and no other network.

@@ -108,6 +108,32 @@ pub(crate) fn create_body(c: &ContainerConfig) -> ContainerCreateBody {
     }
 }
 
+/// The published ports of a listing's entry.
+fn listed_ports(
+    ports: Vec<bollard::models::PortSummary>,
+) -> Vec<crate::model::port::PublishedPort> {
+    use crate::model::port::{PortProtocol, PublishedPort};
+    let mut out: Vec<PublishedPort> = ports
+        .into_iter()
+        .filter_map(|p| {
+            Some(PublishedPort {
+                container_port: p.private_port,
+                protocol: match p.typ.map(|t| t.to_string()).as_deref() {
+                    Some("udp") => PortProtocol::Udp,
+                    Some("tcp") | None => PortProtocol::Tcp,
+                    _ => return None,
+                },
+                host_ip: p.ip.as_deref()?.parse().ok()?,
+                host_port: p.public_port?,
+                forwarded: false,
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub(crate) fn summary(s: bollard::models::ContainerSummary) -> ContainerSummary {
     ContainerSummary {
         id: s.id.unwrap_or_default(),
@@ -123,6 +149,7 @@ pub(crate) fn summary(s: bollard::models::ContainerSummary) -> ContainerSummary 
             .map(|st| SandboxStatus::from_engine(st.as_ref()))
             .unwrap_or(SandboxStatus::Unknown),
         created: s.created.unwrap_or_default(),
+        ports: listed_ports(s.ports.unwrap_or_default()),
     }
 }
 
@@ -179,6 +206,7 @@ pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
         host_namespaces,
     };
     let created = r.created.map(|t| t.unix_timestamp()).unwrap_or_default();
+    let ports = published(r.network_settings.and_then(|n| n.ports));
     ContainerDetails {
         summary: ContainerSummary {
             id: r.id.unwrap_or_default(),
@@ -194,6 +222,7 @@ pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
                 .map(|s| SandboxStatus::from_engine(s.as_ref()))
                 .unwrap_or(SandboxStatus::Unknown),
             created,
+            ports: ports.clone(),
         },
         started_at: state.started_at.filter(|s| !s.starts_with("0001-")),
         mounts,
@@ -202,7 +231,7 @@ pub(crate) fn details(r: ContainerInspectResponse) -> ContainerDetails {
         cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| n as f64 / 1e9),
         memory: hc.memory.filter(|m| *m > 0).map(|m| m as u64),
         group_add: hc.group_add.unwrap_or_default(),
-        ports: published(r.network_settings.and_then(|n| n.ports)),
+        ports,
     }
 }
 

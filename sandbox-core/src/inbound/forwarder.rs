@@ -260,6 +260,27 @@ pub(crate) async fn list(backend: &dyn Backend, sandbox: &str) -> Result<Vec<Pub
     Ok(out)
 }
 
+/// The forwarded ports of `sandbox` among the listed forwarders `all` (no request).
+pub(crate) fn listed(
+    all: &[crate::backend::ContainerSummary],
+    sandbox: &str,
+) -> Vec<PublishedPort> {
+    all.iter()
+        .filter(|c| c.labels.get(SANDBOX_NAME).map(String::as_str) == Some(sandbox))
+        .filter_map(|c| {
+            let port: PortMapping = c.labels.get(PORT)?.parse().ok()?;
+            let p = c.ports.iter().find(|p| p.container_port == LISTEN_PORT)?;
+            Some(PublishedPort {
+                container_port: port.container_port,
+                protocol: port.protocol,
+                host_ip: p.host_ip,
+                host_port: p.host_port,
+                forwarded: true,
+            })
+        })
+        .collect()
+}
+
 /// Starts the stopped forwarders of `sandbox` (after the sandbox started again).
 pub(crate) async fn start_all(backend: &dyn Backend, sandbox: &str) -> Result<()> {
     for c in backend

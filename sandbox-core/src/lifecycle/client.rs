@@ -121,13 +121,22 @@ impl Client {
     /// Every docksandbox sandbox on the engine (one request; other containers are not shown).
     pub async fn list(&self) -> Result<Vec<SandboxInfo>> {
         self.collect_quietly().await;
-        let mut v: Vec<SandboxInfo> = self
-            .engine
-            .backend
-            .list(&[(MANAGED, "true")])
-            .await?
+        let backend = &self.engine.backend;
+        let (sandboxes, forwarders) = tokio::join!(
+            backend.list(&[(MANAGED, "true")]),
+            backend.list(&[(crate::model::label_keys::PORTS_FOR, "")])
+        );
+        let forwarders = forwarders.unwrap_or_default();
+        let mut v: Vec<SandboxInfo> = sandboxes?
             .into_iter()
-            .map(SandboxInfo::from_summary)
+            .map(|s| {
+                let mut ports = s.ports.clone();
+                ports.extend(crate::inbound::forwarder::listed(&forwarders, &s.name));
+                ports.sort();
+                let mut info = SandboxInfo::from_summary(s);
+                info.ports = Some(ports);
+                info
+            })
             .collect();
         v.sort_by(|a, b| b.created.cmp(&a.created).then(a.name.cmp(&b.name)));
         Ok(v)
@@ -190,13 +199,18 @@ impl Client {
     /// Every sandbox, inspected (mounts, security settings, limits): one listing request,
     /// then the inspections concurrently.
     pub async fn list_detailed(&self) -> Result<Vec<SandboxInfo>> {
-        let ids: Vec<String> = self.list().await?.into_iter().map(|s| s.id).collect();
+        let listed = self.list().await?;
         let backend = &self.engine.backend;
-        let all = futures_util::future::join_all(ids.iter().map(|id| backend.inspect(id))).await;
+        let all =
+            futures_util::future::join_all(listed.iter().map(|s| backend.inspect(&s.id))).await;
         let mut out = Vec::with_capacity(all.len());
-        for d in all {
+        for (d, s) in all.into_iter().zip(listed) {
             match d {
-                Ok(d) => out.push(SandboxInfo::from_details(d)),
+                Ok(d) => {
+                    let mut info = SandboxInfo::from_details(d);
+                    info.ports = s.ports;
+                    out.push(info)
+                }
                 // Removed between the listing and the inspection.
                 Err(Error::NotFound { .. }) => {}
                 Err(e) => return Err(e),

@@ -73,7 +73,7 @@ pub struct SandboxInfo {
     /// Stopped for being idle (`--idle-stop`); the next `run` or `exec` starts it again.
     #[serde(default)]
     pub idle_stopped: bool,
-    /// Ports published on the host, its own and its forwarders' (inspect only).
+    /// Ports published on the host, its own and its forwarders' (`inspect` and `list`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<crate::model::port::PublishedPort>>,
 }
