@@ -648,11 +648,11 @@ fn rm_removes_the_sandbox_when_the_session_ends_and_gc_enforces_ttls() {
     let name = format!("ds-ttl-{}", env.run_id);
     let out = env
         .run(&ws)
-        .args(["-d", "--name", &name, "--ttl", "1s", "shell"])
+        .args(["-d", "--name", &name, "--ttl", "4s", "shell"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", show(&out));
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(std::time::Duration::from_millis(4500));
     let out = common::cli().arg("gc").output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
     // Removed by this `gc`, or already by another docksandbox command of a test running

@@ -4,7 +4,7 @@
 //! the ones idle for longer than their `--idle-stop` (no exec or session for that long, and no
 //! process of their own running).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::backend::SandboxStatus;
 use crate::engine::Engine;
@@ -77,8 +77,11 @@ pub(crate) async fn collect(engine: &Engine) -> Result<GcReport> {
         if s.status != SandboxStatus::Running {
             continue;
         }
-        let last = activity::last_used(&s.name)
-            .unwrap_or(UNIX_EPOCH + Duration::from_secs(s.created.max(0) as u64));
+        let Some(last) = activity::last_used(&s.name) else {
+            // Never seen used from this host (being made, or made elsewhere): from now on.
+            activity::touch(&s.name);
+            continue;
+        };
         let since = SystemTime::now()
             .duration_since(last)
             .unwrap_or_default()
