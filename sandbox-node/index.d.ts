@@ -135,6 +135,29 @@ export declare class Sandbox {
   guardCheck(options?: GuardCheckOptions | undefined | null): Promise<GuardReport>
   /** Stops the sandbox (its processes are killed after 10 s); `run()` starts it again. */
   stop(): Promise<undefined>
+  /** The sandbox's ports published on this host. */
+  ports(): Promise<Array<PortInfo>>
+  /**
+   * Where TCP port `containerPort` is reached from this host (`'127.0.0.1:49153'`, ready
+   * for a URL), or `null` when it is not published.
+   */
+  port(containerPort: number): Promise<string | null>
+  /**
+   * Publishes one more port of the running sandbox without recreating it (`'5173'`,
+   * `'127.0.0.1:8080:8080'`): a forwarder beside it, removed with it. TCP only.
+   */
+  addPort(port: string): Promise<PortInfo>
+  /**
+   * Saves the sandbox's file system (what was installed; never the workspace, credentials
+   * or environment) as the local image `template` (`'NAME[:TAG]'`); resolves to its id.
+   * `run({ template })` then starts from it.
+   */
+  save(template: string): Promise<string>
+  /**
+   * Done with the sandbox: an ephemeral one (`ephemeral: true`) is removed, any other
+   * stopped. What `await using` calls (`index.js` adds `Symbol.asyncDispose`).
+   */
+  close(): Promise<undefined>
   /** Removes the sandbox, running or not. The credentials volume is kept. */
   remove(): Promise<undefined>
 }
@@ -402,6 +425,20 @@ export interface NetworkPolicyInfo {
   refused: Array<string>
 }
 
+/** A port of a sandbox published on this host. */
+export interface PortInfo {
+  /** The port inside the sandbox. */
+  containerPort: number
+  /** `tcp` or `udp`. */
+  protocol: 'tcp' | 'udp'
+  /** The host address it is bound to. */
+  hostIp: string
+  /** The host port. */
+  hostPort: number
+  /** Reached through a forwarder beside the sandbox. */
+  forwarded: boolean
+}
+
 /** Limits as the engine applies them. */
 export interface ResourcesInfo {
   /** CPUs (absent: unlimited). */
@@ -525,6 +562,24 @@ export interface RunOptions {
    * it, pass it in their `env` if they need it).
    */
   secretMode?: 'proxy' | 'env'
+  /**
+   * Ports reachable from this host, as `docker run -p` writes them (`'3000'`, `'8080:80'`,
+   * `'0.0.0.0::5173'`, `'53/udp'`): on `127.0.0.1` and a free host port unless written out.
+   * Find them with `sb.port(3000)`; add more while it runs with `sb.addPort()`.
+   */
+  ports?: Array<string>
+  /**
+   * A new sandbox, never reused, removed by `sb.close()` / `await using` (and by the next
+   * docksandbox call when this process died).
+   */
+  ephemeral?: boolean
+  /** Removed this long after it is made: `'30m'`, `'2h'`, `'1h30m'`. */
+  ttl?: string
+  /**
+   * Stopped after this long without an exec or session (and no process of its own);
+   * started again on use.
+   */
+  idleStop?: string
 }
 
 /**
@@ -580,6 +635,10 @@ export interface SandboxInfo {
   resources?: ResourcesInfo
   /** Network mode (inspect only). */
   network?: string
+  /** Stopped for being idle (`idleStop`); the next `run()` starts it again. */
+  idleStopped: boolean
+  /** Ports published on this host, its own and its forwarders'. */
+  ports?: Array<PortInfo>
 }
 
 /** A sandbox's effective security settings. */

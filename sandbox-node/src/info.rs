@@ -59,6 +59,46 @@ pub struct SandboxInfo {
     pub resources: Option<ResourcesInfo>,
     /// Network mode (inspect only).
     pub network: Option<String>,
+    /// Stopped for being idle (`idleStop`); the next `run()` starts it again.
+    pub idle_stopped: bool,
+    /// Ports published on this host, its own and its forwarders'.
+    pub ports: Option<Vec<PortInfo>>,
+}
+
+/// A port of a sandbox published on this host.
+#[napi(object)]
+#[derive(Debug)]
+pub struct PortInfo {
+    /// The port inside the sandbox.
+    pub container_port: u32,
+    /// `tcp` or `udp`.
+    #[napi(ts_type = "'tcp' | 'udp'")]
+    pub protocol: String,
+    /// The host address it is bound to.
+    pub host_ip: String,
+    /// The host port.
+    pub host_port: u32,
+    /// Reached through a forwarder beside the sandbox.
+    pub forwarded: bool,
+}
+
+impl From<docksandbox::PublishedPort> for PortInfo {
+    fn from(p: docksandbox::PublishedPort) -> Self {
+        let docksandbox::PublishedPort {
+            container_port,
+            protocol,
+            host_ip,
+            host_port,
+            forwarded,
+        } = p;
+        PortInfo {
+            container_port: container_port.into(),
+            protocol: protocol.as_str().to_string(),
+            host_ip: host_ip.to_string(),
+            host_port: host_port.into(),
+            forwarded,
+        }
+    }
 }
 
 /// One mount of a sandbox.
@@ -136,6 +176,8 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             security,
             resources,
             network,
+            idle_stopped,
+            ports,
         } = i;
         SandboxInfo {
             id,
@@ -167,6 +209,8 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
                 }
             }),
             network,
+            idle_stopped,
+            ports: ports.map(|ps| ps.into_iter().map(PortInfo::from).collect()),
         }
     }
 }

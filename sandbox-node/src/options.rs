@@ -100,6 +100,18 @@ pub struct RunOptions {
     /// it, pass it in their `env` if they need it).
     #[napi(ts_type = "'proxy' | 'env'")]
     pub secret_mode: Option<String>,
+    /// Ports reachable from this host, as `docker run -p` writes them (`'3000'`, `'8080:80'`,
+    /// `'0.0.0.0::5173'`, `'53/udp'`): on `127.0.0.1` and a free host port unless written out.
+    /// Find them with `sb.port(3000)`; add more while it runs with `sb.addPort()`.
+    pub ports: Option<Vec<String>>,
+    /// A new sandbox, never reused, removed by `sb.close()` / `await using` (and by the next
+    /// docksandbox call when this process died).
+    pub ephemeral: Option<bool>,
+    /// Removed this long after it is made: `'30m'`, `'2h'`, `'1h30m'`.
+    pub ttl: Option<String>,
+    /// Stopped after this long without an exec or session (and no process of its own);
+    /// started again on use.
+    pub idle_stop: Option<String>,
 }
 
 /// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
@@ -189,6 +201,10 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             secrets,
             secret_hosts,
             secret_mode: o.secret_mode,
+            ports: o.ports.unwrap_or_default(),
+            ephemeral: o.ephemeral,
+            ttl: o.ttl,
+            idle_stop: o.idle_stop,
         };
         if let Some(w) = words {
             req.add_network_words(w)?;

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::{Buffer, Either, Env, PromiseRaw, Uint8Array};
 use napi_derive::napi;
 
-use crate::info::SandboxInfo;
+use crate::info::{PortInfo, SandboxInfo};
 use crate::network::Network;
 use crate::options::{bytes, ExecOptions};
 use crate::stream::ExecStream;
@@ -251,6 +251,73 @@ impl Sandbox {
     pub fn stop<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
         let sb = self.inner.clone();
         spawn(env, async move { sb.stop().await }, Ok)
+    }
+
+    /// The sandbox's ports published on this host.
+    #[napi]
+    pub fn ports<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<PortInfo>>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.ports().await }, |v| {
+            Ok(v.into_iter().map(PortInfo::from).collect())
+        })
+    }
+
+    /// Where TCP port `containerPort` is reached from this host (`'127.0.0.1:49153'`, ready
+    /// for a URL), or `null` when it is not published.
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub fn port<'e>(
+        &self,
+        env: &'e Env,
+        container_port: u32,
+    ) -> napi::Result<PromiseRaw<'e, Option<String>>> {
+        let sb = self.inner.clone();
+        spawn(
+            env,
+            async move {
+                // No port above 65535 is published.
+                let Ok(p) = u16::try_from(container_port) else {
+                    return Ok(None);
+                };
+                Ok(sb.port(p).await?.map(|p| p.host_address()))
+            },
+            Ok,
+        )
+    }
+
+    /// Publishes one more port of the running sandbox without recreating it (`'5173'`,
+    /// `'127.0.0.1:8080:8080'`): a forwarder beside it, removed with it. TCP only.
+    #[napi]
+    pub fn add_port<'e>(
+        &self,
+        env: &'e Env,
+        port: String,
+    ) -> napi::Result<PromiseRaw<'e, PortInfo>> {
+        let sb = self.inner.clone();
+        spawn(
+            env,
+            async move {
+                let p = docksandbox::PortMapping::parse_indexed(&port, 0)?;
+                sb.add_port(p).await
+            },
+            |p| Ok(PortInfo::from(p)),
+        )
+    }
+
+    /// Saves the sandbox's file system (what was installed; never the workspace, credentials
+    /// or environment) as the local image `template` (`'NAME[:TAG]'`); resolves to its id.
+    /// `run({ template })` then starts from it.
+    #[napi]
+    pub fn save<'e>(&self, env: &'e Env, template: String) -> napi::Result<PromiseRaw<'e, String>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.save(&template).await }, Ok)
+    }
+
+    /// Done with the sandbox: an ephemeral one (`ephemeral: true`) is removed, any other
+    /// stopped. What `await using` calls (`index.js` adds `Symbol.asyncDispose`).
+    #[napi]
+    pub fn close<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.close().await }, Ok)
     }
 
     /// Removes the sandbox, running or not. The credentials volume is kept.

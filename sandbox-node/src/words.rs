@@ -30,6 +30,10 @@ pub const OPTIONS: &[(&str, &str)] = &[
     ("secret_mode", "secretMode"),
     ("git_guard", "gitGuard"),
     ("share_agent_config", "shareAgentConfig"),
+    ("ports", "ports"),
+    ("ephemeral", "ephemeral"),
+    ("ttl", "ttl"),
+    ("idle_stop", "idleStop"),
 ];
 
 /// Node's words for a spec field or option, `None` when no option sets it.
