@@ -6,6 +6,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod agent_launch;
+pub(crate) mod busy;
 pub(crate) mod exec;
 pub(crate) mod exec_options;
 pub(crate) mod exec_output;
