@@ -68,6 +68,9 @@ as_dict! {
     /// A published port, as a `dict` (`container_port`, `protocol`, `host_ip`, `host_port`,
     /// `forwarded`).
     Port(docksandbox::PublishedPort);
+    /// What a sandbox uses, as a `dict` (`cpu_percent`, `memory_bytes`, `memory_limit`,
+    /// `memory_peak`, `pids`, `pids_limit`, `net_rx_bytes`, `net_tx_bytes`).
+    Usage(docksandbox::ResourceUsage);
 }
 
 /// The captured result of a command.

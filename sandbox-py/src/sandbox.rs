@@ -10,7 +10,7 @@ use docksandbox::ApplyOptions;
 
 use pyo3::prelude::*;
 
-use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy, Port};
+use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy, Port, Usage};
 use crate::errors::raise;
 use crate::network::{default_action, entries, rules, NetworkLog};
 use crate::runtime::{awaitable, client, pid, wait};
@@ -261,6 +261,26 @@ impl Sandbox {
         })
     }
 
+    /// What the running sandbox uses now.
+    fn stats(&self, py: Python<'_>) -> PyResult<Usage> {
+        self.blocking(py, |sb| async move { sb.stats().await.map(Usage) })
+    }
+
+    fn stats_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, |sb| async move { sb.stats().await.map(Usage) })
+    }
+
+    /// What detached sessions printed (from Unix second `since` when not 0), as text.
+    #[pyo3(signature = (since=0))]
+    fn logs(&self, py: Python<'_>, since: i64) -> PyResult<String> {
+        self.blocking(py, move |sb| logs_text(sb, since))
+    }
+
+    #[pyo3(signature = (since=0))]
+    fn logs_async<'py>(&self, py: Python<'py>, since: i64) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| logs_text(sb, since))
+    }
+
     /// Saves the sandbox's file system as the local image `template`; returns its id.
     fn save(&self, py: Python<'_>, template: String) -> PyResult<String> {
         self.blocking(py, move |sb| async move { sb.save(&template).await })
@@ -504,4 +524,15 @@ impl Sandbox {
             &self.id[..self.id.len().min(12)]
         )
     }
+}
+
+/// The sandbox's log so far, as text (invalid UTF-8 replaced).
+async fn logs_text(sb: docksandbox::Sandbox, since: i64) -> docksandbox::Result<String> {
+    use futures_util::StreamExt;
+    let mut s = sb.logs(false, since).await?;
+    let mut out = Vec::new();
+    while let Some(c) = s.next().await {
+        out.extend_from_slice(&c?);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }

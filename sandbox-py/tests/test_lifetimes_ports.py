@@ -124,3 +124,14 @@ def test_a_saved_sandbox_starts_others_with_what_was_installed(workspace: Path) 
     finally:
         sb.remove()
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+def test_stats_and_logs(workspace: Path) -> None:
+    sb = run(workspace, memory="64m")
+    try:
+        u = sb.stats()
+        assert u["memory_limit"] == 64 << 20 and u["pids"] >= 1, u
+        assert "docksandbox-ready" not in sb.logs()
+        assert sb.logs(since=datetime.datetime.now() + datetime.timedelta(hours=1)) == ""
+    finally:
+        sb.remove()

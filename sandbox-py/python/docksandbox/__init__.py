@@ -180,6 +180,14 @@ def _ports(ports: Optional[Sequence[Union[str, int]]]) -> Optional[builtins.list
     return [str(p) for p in ports]
 
 
+def _since(since: Union[int, float, datetime.datetime, None]) -> int:
+    if since is None:
+        return 0
+    if isinstance(since, datetime.datetime):
+        return int(since.timestamp())
+    return int(since)
+
+
 def _duration(d: Union[str, int, float, datetime.timedelta, None]) -> Optional[str]:
     """A duration as the core reads it: strings as written (``"2h"``), numbers and
     ``timedelta`` as whole seconds."""
@@ -449,6 +457,17 @@ class Sandbox(_SandboxBase):
         """Publishes one more port of the running sandbox without recreating it (``"5173"``,
         ``"127.0.0.1:8080:8080"``): a forwarder beside it, removed with it. TCP only."""
         return self._native.add_port(str(port))
+
+    def stats(self) -> dict[str, Any]:
+        """What the running sandbox uses now (one sample over about a second):
+        ``cpu_percent``, ``memory_bytes``, ``memory_limit``, ``memory_peak``, ``pids``,
+        ``pids_limit``, ``net_rx_bytes``, ``net_tx_bytes``."""
+        return self._native.stats()
+
+    def logs(self, since: Union[int, float, datetime.datetime, None] = None) -> str:
+        """What detached sessions (``docksandbox run -d AGENT ARGS``) printed, from ``since``
+        (a Unix time or a ``datetime``) when given."""
+        return self._native.logs(_since(since))
 
     def save(self, template: str) -> str:
         """Saves the sandbox's file system (what was installed; never the workspace, the

@@ -32,7 +32,7 @@ from typing import (
     overload,
 )
 
-from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _paths, _request
+from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _paths, _request, _since
 from ._native import Change, ExecChunk, ExecResult, GuardReport, SandboxNotFoundError
 
 __all__ = ["Network", "Sandbox", "get", "guard_check", "list", "run"]
@@ -206,6 +206,14 @@ class Sandbox(_SandboxBase):
         """Publishes one more port of the running sandbox (see
         :meth:`docksandbox.Sandbox.add_port`)."""
         return await self._native.add_port_async(str(port))
+
+    async def stats(self) -> dict[str, Any]:
+        """What the running sandbox uses now (see :meth:`docksandbox.Sandbox.stats`)."""
+        return await self._native.stats_async()
+
+    async def logs(self, since: Union[int, float, datetime.datetime, None] = None) -> str:
+        """What detached sessions printed (see :meth:`docksandbox.Sandbox.logs`)."""
+        return await self._native.logs_async(_since(since))
 
     async def save(self, template: str) -> str:
         """Saves the sandbox as a template (see :meth:`docksandbox.Sandbox.save`)."""
