@@ -94,12 +94,14 @@ pub(crate) async fn collect(engine: &Engine) -> Result<GcReport> {
             Ok(true) => activity::touch(&s.name),
             Ok(false) => {
                 tracing::info!("stopping sandbox `{}`: idle for {since} s", s.name);
+                // Marked first: whoever sees it stopped sees why.
+                activity::mark_idle_stopped(&s.name);
                 match sb.stop().await {
-                    Ok(()) => {
-                        activity::mark_idle_stopped(&s.name);
-                        report.stopped.push(s.name);
+                    Ok(()) => report.stopped.push(s.name),
+                    Err(e) => {
+                        activity::forget_idle_stop(&s.name);
+                        tracing::warn!(error = %e, "could not stop sandbox `{}`", s.name)
                     }
-                    Err(e) => tracing::warn!(error = %e, "could not stop sandbox `{}`", s.name),
                 }
             }
             Err(e) => tracing::debug!(error = %e, "could not look into sandbox `{}`", s.name),
