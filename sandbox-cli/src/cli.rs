@@ -53,8 +53,12 @@ pub enum Command {
     Template(TemplateArgs),
     /// Show and change what a sandbox can reach, and its connection log.
     Network(NetworkArgs),
-    /// Show what the agent changed in a review-mode sandbox (`run --workspace-mode review`).
+    /// Show what the agent changed: a branch sandbox's branch against its base (commits and uncommitted changes), or a review-mode sandbox's kept writes.
     Diff(DiffArgs),
+    /// Show a branch sandbox's commits that its base does not have.
+    Log(BranchLogArgs),
+    /// Merge a branch sandbox's branch into your checked-out branch (or --into) with git on the host: fast-forward when it can; refused on a conflict or when your uncommitted changes touch the same files.
+    Merge(MergeArgs),
     /// Copy a review-mode sandbox's changes onto the host workspace.
     Apply(ApplyArgs),
     /// Drop a review-mode sandbox's changes.
@@ -130,6 +134,14 @@ pub struct RunArgs {
     /// Stop the sandbox after this long without an exec or attached session; the next run or exec starts it again
     #[arg(long, value_name = "DURATION")]
     pub idle_stop: Option<String>,
+
+    /// Work on this branch of the workspace's repository, in its own worktree beside the repository (made from HEAD, or --from, when new); one sandbox per repository, branch and agent
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+
+    /// With --branch: what a new branch starts from (a branch, tag or commit) [default: HEAD]
+    #[arg(long = "from", value_name = "REF", requires = "branch")]
+    pub branch_from: Option<String>,
 
     /// Print no progress messages
     #[arg(short = 'q', long)]
@@ -342,9 +354,13 @@ pub struct InspectArgs {
 /// `docksandbox rm`.
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// Accepted for `docker rm` habits: running sandboxes are stopped and removed anyway
+    /// Running sandboxes are stopped and removed anyway; for a branch sandbox, also drop its worktree's uncommitted changes and (with --delete-branch) an unmerged branch
     #[arg(short = 'f', long)]
     pub force: bool,
+
+    /// A branch sandbox's branch goes too (refused when its base has not merged it, unless --force)
+    #[arg(long)]
+    pub delete_branch: bool,
 
     /// Remove every sandbox
     #[arg(long, conflicts_with = "sandboxes")]
@@ -696,4 +712,28 @@ pub enum NetworkCommand {
         #[arg(long)]
         denied: bool,
     },
+}
+
+/// `docksandbox log`.
+#[derive(Debug, Args)]
+pub struct BranchLogArgs {
+    /// The branch sandbox (its name, or its branch)
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+}
+
+/// `docksandbox merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The branch sandbox (its name, or its branch)
+    #[arg(value_name = "SANDBOX")]
+    pub sandbox: String,
+
+    /// One new commit with the branch's changes instead of its commits
+    #[arg(long)]
+    pub squash: bool,
+
+    /// The branch to merge into [default: the one the repository has checked out]
+    #[arg(long, value_name = "BRANCH")]
+    pub into: Option<String>,
 }

@@ -29,6 +29,27 @@ pub const WIDTH: usize = 80;
 /// type; the id is there too).
 const CUTS: [(usize, usize); 5] = [(3, 16), (1, 10), (2, 24), (3, 8), (2, 12)];
 
+/// The WORKSPACE cell: the workspace, or for a branch sandbox its repository with the branch,
+/// the commits it is ahead of its base and whether its worktree has uncommitted changes
+/// (`/src/app [fix-login +2, uncommitted]`).
+fn workspace_cell(s: &SandboxInfo) -> String {
+    let repo = s
+        .spec
+        .as_ref()
+        .and_then(|sp| sp.branch.as_ref())
+        .and_then(|b| b.repository.clone());
+    match (&s.branch, repo) {
+        (Some(b), Some(repo)) => format!(
+            "{} [{} +{}{}]",
+            repo.display(),
+            b.name,
+            b.ahead,
+            if b.dirty { ", uncommitted" } else { "" }
+        ),
+        _ => s.workspace.display().to_string(),
+    }
+}
+
 /// The table of `sandboxes`, creation times relative to `now` (Unix seconds), fitted into
 /// [`WIDTH`] columns by cutting the longest of NAME, TEMPLATE and WORKSPACE with `…`
 /// (a workspace keeps its end) unless `no_trunc`.
@@ -44,7 +65,7 @@ pub fn render(sandboxes: &[SandboxInfo], now: i64, no_trunc: bool) -> String {
                     short_template(&s.template).to_string()
                 },
                 s.name.clone(),
-                s.workspace.display().to_string(),
+                workspace_cell(s),
                 if s.idle_stopped {
                     "idle-stopped".to_string()
                 } else {

@@ -38,6 +38,8 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("ephemeral", "--rm"),
     ("ttl", "--ttl"),
     ("idle_stop", "--idle-stop"),
+    ("branch", "--branch"),
+    ("branch.from", "--from"),
     ("filters", "--filter"),
     ("since", "--since"),
     ("force", "-f/--force"),

@@ -692,3 +692,57 @@ fn a_detached_session_prints_into_logs() {
         .unwrap();
     assert_one_line_error(&out, 125, &["--since"]);
 }
+
+#[test]
+fn a_branch_sandbox_is_listed_reviewed_merged_and_removed_from_the_host() {
+    let env = env_or_skip!();
+    let ws = std::fs::canonicalize(env.workspace("branchy")).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=host", "-c", "user.email=host@example.test"])
+            .args(args)
+            .current_dir(&ws)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(ws.join("a.txt"), "a\n").unwrap();
+    git(&["add", "a.txt"]);
+    git(&["commit", "-qm", "first"]);
+    let branch = format!("cli-{}", env.run_id);
+    let out = env
+        .run_on(&ws, common::DEBIAN)
+        .args(["--network", "none", "--branch", &branch, "shell", "-c"])
+        .arg("git -c user.name=agent -c user.email=a@x commit -q --allow-empty -m 'from the agent' && echo wip > wip.txt && git rev-parse --abbrev-ref HEAD")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(stdout(&out), format!("{branch}\n"));
+    let ls = common::cli().arg("ls").arg("--no-trunc").output().unwrap();
+    assert!(
+        stdout(&ls).contains(&format!("{} [{branch} +1, uncommitted]", ws.display())),
+        "{}",
+        show(&ls)
+    );
+    let diff = common::cli().args(["diff", &branch]).output().unwrap();
+    assert!(stdout(&diff).contains("+wip"), "{}", show(&diff));
+    let log = common::cli().args(["log", &branch]).output().unwrap();
+    assert!(stdout(&log).contains("from the agent"), "{}", show(&log));
+    // The uncommitted file keeps the worktree: rm refuses without -f.
+    let rm = common::cli().args(["rm", &branch]).output().unwrap();
+    assert!(!rm.status.success(), "{}", show(&rm));
+    assert!(stderr(&rm).contains("wip.txt"), "{}", show(&rm));
+    let merge = common::cli().args(["merge", &branch]).output().unwrap();
+    assert!(merge.status.success(), "{}", show(&merge));
+    assert!(stdout(&merge).contains("fast-forward"), "{}", show(&merge));
+    assert_eq!(git(&["log", "-1", "--format=%s", "main"]), "from the agent");
+    let rm = common::cli()
+        .args(["rm", "-f", "--delete-branch", &branch])
+        .output()
+        .unwrap();
+    assert!(rm.status.success(), "{}", show(&rm));
+    assert!(env.containers().is_empty(), "left: {:?}", env.containers());
+    assert_eq!(git(&["branch", "--list", &branch]), "");
+}

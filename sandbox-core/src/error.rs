@@ -254,6 +254,26 @@ pub enum Error {
         vectors: Vec<String>,
     },
 
+    /// A git command docksandbox ran on the host (for a `--branch` sandbox) failed.
+    #[error("{command} failed on the host: {reason}")]
+    Git {
+        /// The command, as run.
+        command: String,
+        /// What git said (its first lines), or why it could not run.
+        reason: String,
+    },
+
+    /// A branch sandbox's `merge` or `rm` was refused: nothing was changed.
+    #[error("branch `{branch}`: {reason}{}", if .files.is_empty() { String::new() } else { format!(": {}", .files.join(", ")) })]
+    BranchRefused {
+        /// The sandbox's branch.
+        branch: String,
+        /// Why, and what to do.
+        reason: String,
+        /// The files concerned (conflicting, or changed in the user's checkout).
+        files: Vec<String>,
+    },
+
     /// `apply` failed part way; everything it had done was undone.
     #[error("sandbox `{name}`: apply failed ({reason}); the host workspace was restored as it was before")]
     ApplyFailed {

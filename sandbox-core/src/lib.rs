@@ -64,6 +64,7 @@ pub use lifecycle::prune::{PruneOptions, PruneReport};
 pub use lifecycle::request::RunRequest;
 pub use lifecycle::run::RunOptions;
 pub use model::agent::{Agent, Claude, Codex, Copilot, Gemini, Shell, BASE_TEMPLATE};
+pub use model::branch::Branch;
 pub use model::ca_bundle::CA_BUNDLE_ENV;
 pub use model::credentials::CredentialsMode;
 pub use model::docker_access::DockerAccess;
@@ -88,7 +89,7 @@ pub use progress::{Progress, ProgressFn};
 pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
 pub use sandbox::exec_output::{ExecOutput, ExecStream};
 pub use sandbox::info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
-pub use sandbox::{Sandbox, TtySize};
+pub use sandbox::{RemoveOptions, Sandbox, TtySize};
 pub use scoped_docker::proxy::Children;
 pub use templates::bootstrap::{BootstrapOptions, BOOTSTRAP_IMAGE};
 pub use templates::build::{BuiltTemplate, DockerfileBuild, TemplateState};
@@ -96,6 +97,7 @@ pub use templates::definition::{
     Template, TemplateBuildOptions, BASE_IMAGE_ENV, DEFAULT_BASE_IMAGE, NO_HOST_CA_ENV,
 };
 pub use workspace::apply::{ApplyOptions, APPLY_FAIL_AFTER_ENV};
+pub use workspace::branch_review::{BranchStatus, MergeOptions, MergeReport};
 pub use workspace::changes::{Change, ChangeKind, EntryType};
 pub use workspace::exec_vectors::{ExecVector, ExecVectorKind};
 pub use workspace::guard_check::GuardReport;

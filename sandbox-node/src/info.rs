@@ -63,6 +63,33 @@ pub struct SandboxInfo {
     pub idle_stopped: bool,
     /// Ports published on this host, its own and its forwarders'.
     pub ports: Option<Vec<PortInfo>>,
+    /// A branch sandbox's branch, seen from the host.
+    pub branch: Option<BranchInfo>,
+}
+
+/// A branch sandbox's branch (`run({ branch })`), seen from the host.
+#[napi(object)]
+#[derive(Debug)]
+pub struct BranchInfo {
+    /// The branch.
+    pub name: String,
+    /// What it is compared with (the branch it was made from).
+    pub base: String,
+    /// Commits on the branch that its base does not have.
+    pub ahead: i64,
+    /// Whether its worktree has uncommitted changes.
+    pub dirty: bool,
+}
+
+impl From<docksandbox::BranchStatus> for BranchInfo {
+    fn from(b: docksandbox::BranchStatus) -> Self {
+        BranchInfo {
+            name: b.name,
+            base: b.base,
+            ahead: i64::try_from(b.ahead).unwrap_or(i64::MAX),
+            dirty: b.dirty,
+        }
+    }
 }
 
 /// A port of a sandbox published on this host.
@@ -178,6 +205,7 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             network,
             idle_stopped,
             ports,
+            branch,
         } = i;
         SandboxInfo {
             id,
@@ -211,6 +239,7 @@ impl From<docksandbox::SandboxInfo> for SandboxInfo {
             network,
             idle_stopped,
             ports: ports.map(|ps| ps.into_iter().map(PortInfo::from).collect()),
+            branch: branch.map(BranchInfo::from),
         }
     }
 }

@@ -112,6 +112,12 @@ pub struct RunOptions {
     /// Stopped after this long without an exec or session (and no process of its own);
     /// started again on use.
     pub idle_stop: Option<String>,
+    /// Work on this branch of the workspace's repository, in its own worktree beside the
+    /// repository (`sb.workspace()`); one sandbox per repository, branch and agent. Review it
+    /// with `sb.branchDiff()`, `sb.branchLog()`, `sb.merge()`.
+    pub branch: Option<String>,
+    /// What a new `branch` starts from (a branch, tag or commit; default `HEAD`).
+    pub branch_from: Option<String>,
 }
 
 /// `network` as an object: the mode and the proxy's policy together. Each key maps onto the
@@ -205,6 +211,8 @@ impl TryFrom<RunOptions> for docksandbox::RunRequest {
             ephemeral: o.ephemeral,
             ttl: o.ttl,
             idle_stop: o.idle_stop,
+            branch: o.branch,
+            branch_from: o.branch_from,
         };
         if let Some(w) = words {
             req.add_network_words(w)?;

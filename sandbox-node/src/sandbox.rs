@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::{Buffer, Either, Env, PromiseRaw, Uint8Array};
 use napi_derive::napi;
 
-use crate::info::{PortInfo, SandboxInfo};
+use crate::info::{BranchInfo, PortInfo, SandboxInfo};
 use crate::network::Network;
 use crate::options::{bytes, ExecOptions};
 use crate::stream::ExecStream;
@@ -320,10 +320,124 @@ impl Sandbox {
         spawn(env, async move { sb.close().await }, Ok)
     }
 
-    /// Removes the sandbox, running or not. The credentials volume is kept.
+    /// Removes the sandbox, running or not. The credentials volume is kept. A branch
+    /// sandbox's worktree goes too, its branch stays unless `deleteBranch`; a worktree with
+    /// uncommitted changes, or deleting an unmerged branch, rejects (`SANDBOX_ERROR`, nothing
+    /// removed) unless `force`.
     #[napi]
-    pub fn remove<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+    pub fn remove<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<RemoveOptions>,
+    ) -> napi::Result<PromiseRaw<'e, ()>> {
         let sb = self.inner.clone();
-        spawn(env, async move { sb.remove().await }, Ok)
+        let o = options.unwrap_or_default();
+        let opts = docksandbox::RemoveOptions {
+            force: true,
+            volumes: false,
+            delete_branch: o.delete_branch.unwrap_or_default(),
+            discard: o.force.unwrap_or_default(),
+        };
+        spawn(env, async move { sb.remove_with_options(&opts).await }, Ok)
     }
+
+    /// A branch sandbox's branch (`run({ branch })`): commits ahead of its base, whether its
+    /// worktree has uncommitted changes.
+    #[napi]
+    pub fn branch_status<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, BranchInfo>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.branch_status().await }, |b| {
+            Ok(BranchInfo::from(b))
+        })
+    }
+
+    /// A branch sandbox's changes against its base (its commits and the worktree's
+    /// uncommitted changes) as a unified diff; with `stat`, `git diff --stat`.
+    #[napi]
+    pub fn branch_diff<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<BranchDiffOptions>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let sb = self.inner.clone();
+        let stat = options.and_then(|o| o.stat).unwrap_or_default();
+        spawn(env, async move { sb.branch_diff(stat).await }, Ok)
+    }
+
+    /// A branch sandbox's commits that its base does not have, newest first.
+    #[napi]
+    pub fn branch_log<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let sb = self.inner.clone();
+        spawn(env, async move { sb.branch_log().await }, Ok)
+    }
+
+    /// Merges a branch sandbox's branch into the repository's checked-out branch (or
+    /// `into`) with git on the host: fast-forward when it can, else a merge commit (`squash`:
+    /// one commit). Rejects (`SANDBOX_ERROR`, nothing changed) on a conflict or when your
+    /// uncommitted changes touch the same files.
+    #[napi]
+    pub fn merge<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<MergeOptions>,
+    ) -> napi::Result<PromiseRaw<'e, MergeResult>> {
+        let sb = self.inner.clone();
+        let o = options.unwrap_or_default();
+        let opts = docksandbox::MergeOptions {
+            squash: o.squash.unwrap_or_default(),
+            into: o.into,
+        };
+        spawn(env, async move { sb.merge(&opts).await }, |r| {
+            Ok(MergeResult {
+                into: r.into,
+                commit: r.commit,
+                how: r.how,
+                files: r.files,
+            })
+        })
+    }
+}
+
+/// `sb.remove()` options.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct RemoveOptions {
+    /// A branch sandbox's branch goes too.
+    pub delete_branch: Option<bool>,
+    /// Drop a branch sandbox's uncommitted changes (and an unmerged branch with
+    /// `deleteBranch`).
+    pub force: Option<bool>,
+}
+
+/// `sb.branchDiff()` options.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct BranchDiffOptions {
+    /// `git diff --stat` instead of the diff.
+    pub stat: Option<bool>,
+}
+
+/// `sb.merge()` options.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct MergeOptions {
+    /// One new commit with the branch's changes instead of its commits.
+    pub squash: Option<bool>,
+    /// The branch to merge into (default: the one the repository has checked out).
+    pub into: Option<String>,
+}
+
+/// What `sb.merge()` did.
+#[napi(object)]
+#[derive(Debug)]
+pub struct MergeResult {
+    /// The branch merged into.
+    pub into: String,
+    /// Its commit now.
+    pub commit: String,
+    /// How.
+    #[napi(ts_type = "'fast-forward' | 'merge' | 'squash' | 'up-to-date'")]
+    pub how: String,
+    /// The files the merge changed.
+    pub files: Vec<String>,
 }

@@ -34,6 +34,8 @@ pub const OPTIONS: &[(&str, &str)] = &[
     ("ephemeral", "ephemeral"),
     ("ttl", "ttl"),
     ("idle_stop", "idleStop"),
+    ("branch", "branch"),
+    ("branch.from", "branchFrom"),
 ];
 
 /// Node's words for a spec field or option, `None` when no option sets it.

@@ -71,6 +71,10 @@ as_dict! {
     /// What a sandbox uses, as a `dict` (`cpu_percent`, `memory_bytes`, `memory_limit`,
     /// `memory_peak`, `pids`, `pids_limit`, `net_rx_bytes`, `net_tx_bytes`).
     Usage(docksandbox::ResourceUsage);
+    /// A branch sandbox's branch, as a `dict` (`name`, `base`, `ahead`, `dirty`).
+    BranchState(docksandbox::BranchStatus);
+    /// What `merge` did, as a `dict` (`into`, `commit`, `how`, `files`).
+    Merged(docksandbox::MergeReport);
 }
 
 /// The captured result of a command.

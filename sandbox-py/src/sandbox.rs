@@ -10,7 +10,9 @@ use docksandbox::ApplyOptions;
 
 use pyo3::prelude::*;
 
-use crate::convert::{Bytes, Data, ExecArgs, Info, LogEntry, Output, Policy, Port, Usage};
+use crate::convert::{
+    BranchState, Bytes, Data, ExecArgs, Info, LogEntry, Merged, Output, Policy, Port, Usage,
+};
 use crate::errors::raise;
 use crate::network::{default_action, entries, rules, NetworkLog};
 use crate::runtime::{awaitable, client, pid, wait};
@@ -307,12 +309,74 @@ impl Sandbox {
         self.later(py, |sb| async move { sb.stop().await })
     }
 
-    fn remove(&self, py: Python<'_>) -> PyResult<()> {
-        self.blocking(py, |sb| async move { sb.remove().await })
+    #[pyo3(signature = (delete_branch=false, force=false))]
+    fn remove(&self, py: Python<'_>, delete_branch: bool, force: bool) -> PyResult<()> {
+        let o = remove_options(delete_branch, force);
+        self.blocking(
+            py,
+            move |sb| async move { sb.remove_with_options(&o).await },
+        )
     }
 
-    fn remove_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.later(py, |sb| async move { sb.remove().await })
+    #[pyo3(signature = (delete_branch=false, force=false))]
+    fn remove_async<'py>(
+        &self,
+        py: Python<'py>,
+        delete_branch: bool,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o = remove_options(delete_branch, force);
+        self.later(
+            py,
+            move |sb| async move { sb.remove_with_options(&o).await },
+        )
+    }
+
+    fn branch_status(&self, py: Python<'_>) -> PyResult<BranchState> {
+        self.blocking(
+            py,
+            |sb| async move { sb.branch_status().await.map(BranchState) },
+        )
+    }
+
+    fn branch_status_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(
+            py,
+            |sb| async move { sb.branch_status().await.map(BranchState) },
+        )
+    }
+
+    fn branch_diff(&self, py: Python<'_>, stat: bool) -> PyResult<String> {
+        self.blocking(py, move |sb| async move { sb.branch_diff(stat).await })
+    }
+
+    fn branch_diff_async<'py>(&self, py: Python<'py>, stat: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, move |sb| async move { sb.branch_diff(stat).await })
+    }
+
+    fn branch_log(&self, py: Python<'_>) -> PyResult<String> {
+        self.blocking(py, |sb| async move { sb.branch_log().await })
+    }
+
+    fn branch_log_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.later(py, |sb| async move { sb.branch_log().await })
+    }
+
+    #[pyo3(signature = (squash=false, into=None))]
+    fn merge(&self, py: Python<'_>, squash: bool, into: Option<String>) -> PyResult<Merged> {
+        let o = docksandbox::MergeOptions { squash, into };
+        self.blocking(py, move |sb| async move { sb.merge(&o).await.map(Merged) })
+    }
+
+    #[pyo3(signature = (squash=false, into=None))]
+    fn merge_async<'py>(
+        &self,
+        py: Python<'py>,
+        squash: bool,
+        into: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o = docksandbox::MergeOptions { squash, into };
+        self.later(py, move |sb| async move { sb.merge(&o).await.map(Merged) })
     }
 
     /// The policy the sandbox's proxy enforces now, as a dict.
@@ -535,4 +599,15 @@ async fn logs_text(sb: docksandbox::Sandbox, since: i64) -> docksandbox::Result<
         out.extend_from_slice(&c?);
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `remove(delete_branch, force)`: removed even when running; `force` drops a branch
+/// sandbox's uncommitted changes and unmerged branch.
+fn remove_options(delete_branch: bool, force: bool) -> docksandbox::RemoveOptions {
+    docksandbox::RemoveOptions {
+        force: true,
+        volumes: false,
+        delete_branch,
+        discard: force,
+    }
 }

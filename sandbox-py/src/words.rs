@@ -34,6 +34,8 @@ pub const KWARGS: &[(&str, &str)] = &[
     ("ephemeral", "ephemeral"),
     ("ttl", "ttl"),
     ("idle_stop", "idle_stop"),
+    ("branch", "branch"),
+    ("branch.from", "branch_from"),
 ];
 
 /// Python's words for a spec field or option, `None` when no keyword sets it.

@@ -117,6 +117,7 @@ struct Case {
     ports: Vec<String>,
     ttl: Option<String>,
     idle_stop: Option<String>,
+    branch: Option<String>,
 }
 
 /// The fixture tree the placeholders point into.
@@ -572,6 +573,8 @@ impl Case {
             ephemeral: None,
             ttl: self.ttl.clone(),
             idle_stop: self.idle_stop.clone(),
+            branch: self.branch.clone(),
+            branch_from: None,
         };
         let mut b = req.builder()?;
         if raw {
@@ -654,6 +657,7 @@ impl Case {
         }
         opt(&mut a, "ttl", self.ttl.clone());
         opt(&mut a, "idle-stop", self.idle_stop.clone());
+        opt(&mut a, "branch", self.branch.clone());
         opt(&mut a, "credentials", self.credentials.clone());
         opt(&mut a, "workspace-mode", self.workspace_mode.clone());
         for w in &self.secrets {

@@ -1,4 +1,5 @@
-//! `docksandbox diff`: what a review-mode agent changed, as a unified diff, a stat or JSON.
+//! `docksandbox diff`: what an agent changed: a branch sandbox's branch against its base (a
+//! unified diff or a stat), or a review-mode sandbox's kept writes (also as JSON).
 
 use super::Global;
 use crate::cli::DiffArgs;
@@ -6,6 +7,13 @@ use crate::failure::Outcome;
 
 pub async fn diff(g: &Global, a: DiffArgs) -> Outcome {
     let sb = g.client()?.get(&a.sandbox).await?;
+    if sb.branch().is_some() {
+        let text = sb.branch_diff(a.stat).await?;
+        if !text.is_empty() {
+            println!("{text}");
+        }
+        return Ok(0);
+    }
     let changes = sb.diff_paths(&super::paths(&a.paths)?).await?;
     if a.json {
         println!(

@@ -8,8 +8,10 @@ mod exec;
 mod gc;
 pub mod guard;
 mod inspect;
+mod log;
 mod logs;
 mod ls;
+mod merge;
 mod network;
 mod port;
 mod prune;
@@ -76,6 +78,8 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Template(a) => template::template(&g, a).await,
         Command::Network(a) => network::network(&g, a).await,
         Command::Diff(a) => diff::diff(&g, a).await,
+        Command::Log(a) => log::log(&g, a).await,
+        Command::Merge(a) => merge::merge(&g, a).await,
         Command::Apply(a) => apply::apply(&g, a).await,
         Command::Discard(a) => discard::discard(&g, a).await,
         Command::Guard(a) => guard::guard(&g, a).await,

@@ -1,5 +1,6 @@
 //! `docksandbox rm`: stop and remove sandboxes, running or not, as `docker sandbox rm` and
-//! `sbx rm` do (`-f` is accepted and changes nothing).
+//! `sbx rm` do; a branch sandbox's worktree goes with it, its branch stays unless
+//! `--delete-branch` (`-f` drops uncommitted changes and unmerged branches).
 
 use super::Global;
 use crate::cli::RmArgs;
@@ -16,7 +17,13 @@ pub async fn rm(g: &Global, a: RmArgs) -> Outcome {
     for r in &targets {
         let removed = async {
             let sb = client.get(r).await?;
-            sb.remove_with_volumes(true, a.volumes).await?;
+            sb.remove_with_options(&docksandbox::RemoveOptions {
+                force: true,
+                volumes: a.volumes,
+                delete_branch: a.delete_branch,
+                discard: a.force,
+            })
+            .await?;
             Ok::<_, Failure>(())
         };
         match removed.await {

@@ -50,6 +50,8 @@ pub fn request(a: &RunArgs) -> docksandbox::Result<RunRequest> {
         ephemeral: a.remove.then_some(true),
         ttl: a.ttl.clone(),
         idle_stop: a.idle_stop.clone(),
+        branch: a.branch.clone(),
+        branch_from: a.branch_from.clone(),
         ..Default::default()
     })
 }

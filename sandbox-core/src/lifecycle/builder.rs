@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::client::Client;
 use crate::lifecycle::run::RunOptions;
 use crate::model::agent::Agent;
+use crate::model::branch::Branch;
 use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
@@ -68,6 +69,7 @@ pub struct SandboxBuilder {
     ephemeral: Option<bool>,
     ttl: Option<u64>,
     idle_stop: Option<u64>,
+    branch: Option<Branch>,
     options: RunOptions,
     client: Option<Client>,
     deferred_error: Option<String>,
@@ -263,6 +265,30 @@ impl SandboxBuilder {
         self.idle_stop = Some(idle.as_secs());
         self
     }
+    /// Works on branch `name` of the workspace's repository, in its own worktree beside the
+    /// repository (made from `HEAD` when the branch is new; see [`SandboxSpec::branch`]).
+    ///
+    /// ```no_run
+    /// # async fn f() -> docksandbox::Result<()> {
+    /// use docksandbox::{Sandbox, Claude};
+    /// let sb = Sandbox::builder().workspace("/src/app").agent(Claude).branch("fix-login").run().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn branch(mut self, name: impl Into<String>) -> Self {
+        let from = self.branch.take().and_then(|b| b.from);
+        self.branch = Some(Branch {
+            from,
+            ..Branch::new(name)
+        });
+        self
+    }
+    /// A new branch starts from `reference` (a branch, tag or commit) instead of `HEAD`.
+    /// Needs [`SandboxBuilder::branch`].
+    pub fn branch_from(mut self, reference: impl Into<String>) -> Self {
+        let b = self.branch.get_or_insert_with(|| Branch::new(""));
+        b.from = Some(reference.into());
+        self
+    }
     /// Adds a container label.
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
@@ -298,6 +324,14 @@ impl SandboxBuilder {
                 ),
             )
         })?;
+        if let Some(b) = &self.branch {
+            if b.name.is_empty() {
+                return Err(Error::invalid(
+                    "branch.from",
+                    "a starting point needs a branch: give --branch NAME too",
+                ));
+            }
+        }
         SandboxSpec {
             workspace,
             agent,
@@ -321,6 +355,7 @@ impl SandboxBuilder {
             ephemeral: self.ephemeral,
             ttl: self.ttl,
             idle_stop: self.idle_stop,
+            branch: self.branch.clone(),
         }
         .validate()
     }

@@ -138,6 +138,8 @@ impl Client {
                 info
             })
             .collect();
+        v = futures_util::future::join_all(v.into_iter().map(SandboxInfo::with_branch_status))
+            .await;
         v.sort_by(|a, b| b.created.cmp(&a.created).then(a.name.cmp(&b.name)));
         Ok(v)
     }
@@ -159,7 +161,8 @@ impl Client {
         Ok(v.into_iter().map(|(_, h)| h).collect())
     }
 
-    /// The sandbox called `reference`: a name, a full id or a unique id prefix.
+    /// The sandbox called `reference`: a name, a full id, a branch sandbox's branch, or a
+    /// unique id prefix.
     pub async fn get(&self, reference: &str) -> Result<Sandbox> {
         if reference.is_empty() {
             return Err(Error::invalid("sandbox", "the reference is empty"));
@@ -171,6 +174,8 @@ impl Client {
             .find(|s| s.name == reference || s.id == reference)
         {
             s.clone()
+        } else if let Some(s) = self.by_branch(&all, reference)? {
+            s
         } else {
             let matches: Vec<_> = all.iter().filter(|s| s.id.starts_with(reference)).collect();
             match matches.as_slice() {
@@ -191,6 +196,46 @@ impl Client {
         Sandbox::from_labels(backend.clone(), pick.id, pick.name, &pick.labels)
     }
 
+    /// The branch sandbox on branch `branch`: of the current directory's repository when it
+    /// has one there, else the only one on that branch.
+    fn by_branch(
+        &self,
+        all: &[crate::backend::ContainerSummary],
+        branch: &str,
+    ) -> Result<Option<crate::backend::ContainerSummary>> {
+        let on: Vec<_> = all
+            .iter()
+            .filter(|s| {
+                s.labels
+                    .get(crate::model::label_keys::BRANCH)
+                    .map(String::as_str)
+                    == Some(branch)
+            })
+            .collect();
+        if on.len() > 1 {
+            // Several repositories (or agents) have this branch: the one of this directory.
+            if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) {
+                let here: Vec<_> = on
+                    .iter()
+                    .filter(|s| {
+                        crate::reuse::stored_spec::decode(&s.labels)
+                            .ok()
+                            .and_then(|spec| spec.branch.and_then(|b| b.repository))
+                            .is_some_and(|r| r == cwd)
+                    })
+                    .collect();
+                if let [one] = here.as_slice() {
+                    return Ok(Some((**one).clone()));
+                }
+            }
+            return Err(Error::Ambiguous {
+                reference: branch.to_string(),
+                count: on.len(),
+            });
+        }
+        Ok(on.first().map(|s| (*s).clone()))
+    }
+
     /// Everything known about the sandbox called `reference` (name, id or unique id prefix).
     pub async fn inspect(&self, reference: &str) -> Result<SandboxInfo> {
         self.get(reference).await?.inspect().await
@@ -209,7 +254,7 @@ impl Client {
                 Ok(d) => {
                     let mut info = SandboxInfo::from_details(d);
                     info.ports = s.ports;
-                    out.push(info)
+                    out.push(info.with_branch_status().await)
                 }
                 // Removed between the listing and the inspection.
                 Err(Error::NotFound { .. }) => {}

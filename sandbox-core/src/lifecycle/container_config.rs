@@ -112,6 +112,16 @@ pub(crate) fn container_config(
         guarded.sort();
         mounts.extend(guarded.iter().map(|p| read_only_bind(p, p)));
     }
+    // A branch sandbox: its repository's common `.git`, with what it must not write read-only.
+    for (p, read_only) in crate::workspace::worktree::mounts(spec)? {
+        let p = p.to_string_lossy().into_owned();
+        mounts.push(MountRequest {
+            kind: MountKind::Bind,
+            source: p.clone(),
+            target: p,
+            read_only,
+        });
+    }
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.extend(
         spec.agent
@@ -299,5 +309,8 @@ fn lifetime_labels(spec: &SandboxSpec, labels: &mut HashMap<String, String>) {
     }
     if let Some(idle) = spec.idle_stop {
         labels.insert(IDLE_STOP.into(), idle.to_string());
+    }
+    if let Some(b) = &spec.branch {
+        labels.insert(crate::model::label_keys::BRANCH.into(), b.name.clone());
     }
 }

@@ -110,6 +110,10 @@ pub struct RunRequest {
     pub ttl: Option<String>,
     /// Stopped after this long without use (`--idle-stop 30m`); started again on use.
     pub idle_stop: Option<String>,
+    /// Work on this branch of the workspace's repository, in its own worktree (`--branch`).
+    pub branch: Option<String>,
+    /// A new branch starts here instead of `HEAD` (`--from`).
+    pub branch_from: Option<String>,
 }
 
 impl RunRequest {
@@ -233,6 +237,12 @@ impl RunRequest {
         }
         if let Some(t) = &self.idle_stop {
             b = b.idle_stop(crate::model::duration::positive(t, "idle_stop")?);
+        }
+        if let Some(n) = &self.branch {
+            b = b.branch(n.clone());
+        }
+        if let Some(f) = &self.branch_from {
+            b = b.branch_from(f.clone());
         }
         if let Some(s) = self.share_agent_config {
             b = b.share_agent_config(s);

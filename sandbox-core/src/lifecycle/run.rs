@@ -29,6 +29,7 @@ use crate::templates::build::TemplateBuilder;
 use crate::templates::definition::{Template, TemplateBuildOptions};
 use crate::workspace::guard_check;
 use crate::workspace::review_layer::ReviewLayer;
+use crate::workspace::worktree;
 use std::os::unix::fs::MetadataExt;
 
 /// How [`crate::Client::run`] treats an existing sandbox.
@@ -46,6 +47,21 @@ pub(crate) async fn run(
     options: RunOptions,
 ) -> Result<Sandbox> {
     let spec = spec.validate()?;
+    // A branch sandbox's workspace is its worktree, made first (and undone if the sandbox
+    // cannot be made).
+    let (spec, made) = tokio::task::spawn_blocking(move || worktree::prepare(spec))
+        .await
+        .map_err(|e| Error::Client(format!("the worktree step panicked: {e}")))??;
+    let result = run_placed(engine, spec, options).await;
+    if result.is_err() {
+        if let Some(m) = made {
+            m.undo();
+        }
+    }
+    result
+}
+
+async fn run_placed(engine: &Engine, spec: SandboxSpec, options: RunOptions) -> Result<Sandbox> {
     if spec.ephemeral == Some(true) {
         // Always a fresh one, never adopted by nor adopting another `run`.
         return create(engine, &spec, options).await;

@@ -48,21 +48,29 @@ pub(crate) fn guarded_paths(dir: &Path, field: &str) -> Result<Vec<PathBuf>> {
     }
     let mut out = Vec::new();
     for d in dirs {
-        for rel in GUARDED {
-            let p = d.join(rel);
-            match std::fs::symlink_metadata(&p) {
-                Err(_) => {}
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(Error::invalid(
-                        field,
-                        format!(
-                            "{} is a symlink, which the git guard cannot make read-only; replace it with the file or directory itself, or pass --no-git-guard (git_guard=False) to run without the guard",
-                            p.display()
-                        ),
-                    ))
-                }
-                Ok(_) => out.push(p),
+        out.extend(guarded_in(&d, field)?);
+    }
+    Ok(out)
+}
+
+/// The paths to mount read-only in the git directory `git` (a repository's `.git` or a
+/// worktree's common dir): those of them that exist, each a plain file or directory.
+pub(crate) fn guarded_in(git: &Path, field: &str) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for rel in GUARDED {
+        let p = git.join(rel);
+        match std::fs::symlink_metadata(&p) {
+            Err(_) => {}
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "{} is a symlink, which the git guard cannot make read-only; replace it with the file or directory itself, or pass --no-git-guard (git_guard=False) to run without the guard",
+                        p.display()
+                    ),
+                ))
             }
+            Ok(_) => out.push(p),
         }
     }
     Ok(out)

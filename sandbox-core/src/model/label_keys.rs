@@ -41,3 +41,5 @@ pub const OWNER_PROCESS: &str = "docksandbox.owner-process";
 pub const EXPIRES: &str = "docksandbox.expires";
 /// On a sandbox stopped when idle: after how many seconds without use.
 pub const IDLE_STOP: &str = "docksandbox.idle-stop";
+/// A branch sandbox's branch (`run --branch`): `docksandbox diff fix-login` finds it by it.
+pub const BRANCH: &str = "docksandbox.branch";

@@ -2,6 +2,7 @@
 //! value, names, paths and secrets. Nothing here talks to an engine.
 
 pub(crate) mod agent;
+pub(crate) mod branch;
 pub(crate) mod ca_bundle;
 pub(crate) mod credentials;
 pub(crate) mod docker_access;

@@ -58,6 +58,12 @@ pub fn derive_name(workspace: &Path, agent: &str) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    derive_name_shown(workspace, &base, agent)
+}
+
+/// As [`derive_name`], with `shown` in the name instead of the workspace's last component
+/// (a branch sandbox shows its branch).
+pub(crate) fn derive_name_shown(workspace: &Path, base: &str, agent: &str) -> String {
     let mut dir = String::new();
     for c in base.chars() {
         let keep = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::agent::Agent;
+use crate::model::branch::Branch;
 use crate::model::credentials::CredentialsMode;
 use crate::model::mount::Mount;
 use crate::model::network::NetworkMode;
@@ -112,6 +113,12 @@ pub struct SandboxSpec {
     /// the next `run` or exec starts it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_stop: Option<u64>,
+    /// A branch of the workspace's repository to work on (`run --branch`): the sandbox's
+    /// workspace is then that branch's worktree beside the repository, with the repository's
+    /// common `.git` mounted at its path (hooks, config, the user's `HEAD` and index and the
+    /// other worktrees read-only). One sandbox per repository, branch and agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<Branch>,
 }
 
 impl SandboxSpec {
@@ -140,6 +147,7 @@ impl SandboxSpec {
             ephemeral: None,
             ttl: None,
             idle_stop: None,
+            branch: None,
         }
     }
 
@@ -150,6 +158,10 @@ impl SandboxSpec {
         self.agent.validate()?;
         let home = validate::host_home();
         self.workspace = validate::workspace(&self.workspace, home.as_deref())?;
+        if let Some(b) = &self.branch {
+            b.validate()?;
+            validate::branch_workspace(&self.workspace, b)?;
+        }
         if let Some(t) = &self.template {
             validate::template(t)?;
         }
@@ -254,7 +266,14 @@ impl SandboxSpec {
         s.docker.get_or_insert(DockerAccess::None);
         s.credentials.get_or_insert(CredentialsMode::Sandbox);
         s.name.get_or_insert_with(|| {
-            let name = crate::model::naming::derive_name(&self.workspace, &self.agent.name);
+            let name = match &self.branch {
+                Some(b) => crate::model::naming::derive_name_shown(
+                    &self.workspace,
+                    &b.name.replace('/', "-"),
+                    &self.agent.name,
+                ),
+                None => crate::model::naming::derive_name(&self.workspace, &self.agent.name),
+            };
             if self.ephemeral == Some(true) {
                 // A fresh one each time: never the name a lasting sandbox takes.
                 format!("{name}-{}", crate::model::naming::nonce())

@@ -572,6 +572,62 @@ pub(crate) fn args(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// A `--branch` sandbox's workspace: before its worktree is made, the top of a repository's
+/// working tree (not a bare repository, not a directory inside one); after, that branch's
+/// worktree of the stored repository.
+pub(crate) fn branch_workspace(ws: &Path, b: &crate::model::branch::Branch) -> Result<()> {
+    if let Some(repo) = &b.repository {
+        let expected = crate::model::branch::worktree_dir(repo, &b.name);
+        if ws != expected {
+            return Err(Error::invalid(
+                "branch",
+                format!(
+                    "the worktree of `{}` is {}, not {}",
+                    b.name,
+                    expected.display(),
+                    ws.display()
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    if std::fs::symlink_metadata(ws.join(".git")).is_ok() {
+        return Ok(());
+    }
+    if ws.join("HEAD").is_file() && ws.join("objects").is_dir() && ws.join("refs").is_dir() {
+        return Err(Error::invalid(
+            "branch",
+            format!(
+                "{} is a bare repository, which has no working tree to branch from: clone it (`git clone {} app`) and run in the clone",
+                ws.display(),
+                ws.display()
+            ),
+        ));
+    }
+    if let Some(top) = ws
+        .ancestors()
+        .skip(1)
+        .find(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
+    {
+        return Err(Error::invalid(
+            "branch",
+            format!(
+                "{} is inside the repository at {}: run --branch from its top directory (`cd {}`)",
+                ws.display(),
+                top.display(),
+                top.display()
+            ),
+        ));
+    }
+    Err(Error::invalid(
+        "branch",
+        format!(
+            "{} is not a git repository: --branch needs one (`git init` and a first commit)",
+            ws.display()
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

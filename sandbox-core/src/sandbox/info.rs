@@ -76,6 +76,32 @@ pub struct SandboxInfo {
     /// Ports published on the host, its own and its forwarders' (`inspect` and `list`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<crate::model::port::PublishedPort>>,
+    /// A branch sandbox's branch: commits ahead of its base, uncommitted changes (`inspect`
+    /// and `list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<crate::workspace::branch_review::BranchStatus>,
+}
+
+impl SandboxInfo {
+    /// Fills [`SandboxInfo::branch`] from the host's git, for a branch sandbox.
+    pub(crate) async fn with_branch_status(mut self) -> Self {
+        let Some(spec) = self.spec.clone() else {
+            return self;
+        };
+        let Some((b, repo)) = crate::workspace::worktree::placed(&spec) else {
+            return self;
+        };
+        let (b, repo, wt) = (b.clone(), repo.clone(), spec.workspace.clone());
+        let got = crate::workspace::git::blocking(move || {
+            crate::workspace::branch_review::status(&b, &repo, &wt)
+        })
+        .await;
+        match got {
+            Ok(st) => self.branch = Some(st),
+            Err(e) => tracing::debug!(error = %e, "no branch status for `{}`", self.name),
+        }
+        self
+    }
 }
 
 /// Limits as the engine applies them.
@@ -151,6 +177,7 @@ impl SandboxInfo {
             idle_stopped: s.status != SandboxStatus::Running
                 && crate::sandbox::activity::was_idle_stopped(&s.name),
             ports: None,
+            branch: None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod agent_launch;
+pub(crate) mod branch;
 pub(crate) mod busy;
 pub(crate) mod exec;
 pub(crate) mod exec_options;
@@ -230,6 +231,32 @@ impl Sandbox {
     /// As [`Sandbox::remove_with`]; with `volumes`, the named volumes the agent made through
     /// scoped Docker access go too (its containers, networks and anonymous volumes always do).
     pub async fn remove_with_volumes(&self, force: bool, volumes: bool) -> Result<()> {
+        self.remove_with_options(&RemoveOptions {
+            force,
+            volumes,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Removes the sandbox as `options` say. A branch sandbox's worktree goes with it and its
+    /// branch stays (unless `delete_branch`); a worktree with uncommitted changes, or deleting a
+    /// branch its base has not merged, is refused before anything is removed unless `discard`.
+    ///
+    /// ```no_run
+    /// # async fn f(sb: docksandbox::Sandbox) -> docksandbox::Result<()> {
+    /// use docksandbox::RemoveOptions;
+    /// sb.remove_with_options(&RemoveOptions { force: true, delete_branch: true, ..Default::default() }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn remove_with_options(&self, options: &RemoveOptions) -> Result<()> {
+        let (force, volumes) = (options.force, options.volumes);
+        let spec = self.inner.spec.clone();
+        let (delete_branch, discard) = (options.delete_branch, options.discard);
+        crate::workspace::git::blocking(move || {
+            crate::workspace::worktree::check_removal(&spec, delete_branch, discard)
+        })
+        .await?;
         let status = self.status().await?;
         let live = matches!(
             status,
@@ -256,6 +283,11 @@ impl Sandbox {
         }
         guard_check::forget(&self.inner.name);
         crate::sandbox::activity::forget(&self.inner.name);
+        let spec = self.inner.spec.clone();
+        crate::workspace::git::blocking(move || {
+            crate::workspace::worktree::remove(&spec, delete_branch)
+        })
+        .await?;
         Ok(())
     }
 
@@ -275,7 +307,7 @@ impl Sandbox {
                     .await?,
             );
         }
-        Ok(info)
+        Ok(info.with_branch_status().await)
     }
 
     /// The sandbox's current status.
@@ -288,4 +320,18 @@ impl Sandbox {
             .summary
             .status)
     }
+}
+
+/// How [`Sandbox::remove_with_options`] removes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemoveOptions {
+    /// Remove it even when running (else [`Error::Running`]).
+    pub force: bool,
+    /// The named volumes the agent made through scoped Docker access go too.
+    pub volumes: bool,
+    /// A branch sandbox's branch goes too (refused when not merged, unless `discard`).
+    pub delete_branch: bool,
+    /// Drop a branch sandbox's uncommitted changes, and an unmerged branch with
+    /// `delete_branch`.
+    pub discard: bool,
 }

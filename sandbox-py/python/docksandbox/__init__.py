@@ -130,6 +130,8 @@ def _request(
     ephemeral: Optional[bool] = None,
     ttl: Union[str, int, float, datetime.timedelta, None] = None,
     idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
+    branch: Optional[str] = None,
+    branch_from: Optional[str] = None,
 ) -> dict[str, Any]:
     """The core's ``RunRequest`` (field for field); arguments left at None are not sent, so
     the core's defaults apply and a reused sandbox keeps its stored value for them."""
@@ -166,6 +168,8 @@ def _request(
         "ephemeral": ephemeral,
         "ttl": _duration(ttl),
         "idle_stop": _duration(idle_stop),
+        "branch": branch,
+        "branch_from": branch_from,
     }
     if secrets is not None or secret_files is not None:
         fields["secrets"], fields["secret_hosts"] = _secrets(secrets or {}, secret_files or {})
@@ -485,9 +489,34 @@ class Sandbox(_SandboxBase):
         """Stops the sandbox (processes are killed after 10 s); :func:`run` starts it again."""
         self._native.stop()
 
-    def remove(self) -> None:
-        """Removes the sandbox, running or not (the agent's credentials volume is kept)."""
-        self._native.remove()
+    def remove(self, delete_branch: bool = False, force: bool = False) -> None:
+        """Removes the sandbox, running or not (the agent's credentials volume is kept). A
+        branch sandbox's worktree goes too and its branch stays unless ``delete_branch``; a
+        worktree with uncommitted changes, or deleting an unmerged branch, raises
+        :class:`SandboxError` (nothing removed) unless ``force``."""
+        self._native.remove(delete_branch, force)
+
+    def branch_status(self) -> dict[str, Any]:
+        """A branch sandbox's branch (``run(..., branch=...)``), seen from the host: ``name``,
+        ``base``, ``ahead`` (commits its base does not have), ``dirty`` (uncommitted changes)."""
+        return self._native.branch_status()
+
+    def branch_diff(self, stat: bool = False) -> str:
+        """A branch sandbox's changes against its base (its commits and the worktree's
+        uncommitted changes) as a unified diff; ``git diff --stat`` with ``stat``."""
+        return self._native.branch_diff(stat)
+
+    def branch_log(self) -> str:
+        """A branch sandbox's commits that its base does not have, newest first."""
+        return self._native.branch_log()
+
+    def merge(self, squash: bool = False, into: Optional[str] = None) -> dict[str, Any]:
+        """Merges a branch sandbox's branch into the repository's checked-out branch (or
+        ``into``) with git on the host: a fast-forward when it can, else a merge commit (one
+        squashed commit with ``squash``). Raises :class:`SandboxError`, nothing changed, on a
+        conflict or when your uncommitted changes touch the same files. Returns ``into``,
+        ``commit``, ``how`` and ``files``."""
+        return self._native.merge(squash, into)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -546,6 +575,8 @@ def run(
     ephemeral: Optional[bool] = None,
     ttl: Union[str, int, float, datetime.timedelta, None] = None,
     idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
+    branch: Optional[str] = None,
+    branch_from: Optional[str] = None,
 ) -> Sandbox:
     """Creates the sandbox for (``workspace``, ``agent``), or reuses it, and returns it running.
 
@@ -648,6 +679,8 @@ def run(
                 ephemeral=ephemeral,
                 ttl=ttl,
                 idle_stop=idle_stop,
+                branch=branch,
+                branch_from=branch_from,
             )
         )
     )

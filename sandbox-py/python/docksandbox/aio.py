@@ -227,9 +227,26 @@ class Sandbox(_SandboxBase):
         """Stops the sandbox; :func:`run` starts it again."""
         await self._native.stop_async()
 
-    async def remove(self) -> None:
-        """Removes the sandbox, running or not."""
-        await self._native.remove_async()
+    async def remove(self, delete_branch: bool = False, force: bool = False) -> None:
+        """Removes the sandbox, running or not (see :meth:`docksandbox.Sandbox.remove`)."""
+        await self._native.remove_async(delete_branch, force)
+
+    async def branch_status(self) -> dict[str, Any]:
+        """A branch sandbox's branch (see :meth:`docksandbox.Sandbox.branch_status`)."""
+        return await self._native.branch_status_async()
+
+    async def branch_diff(self, stat: bool = False) -> str:
+        """A branch sandbox's changes against its base (see
+        :meth:`docksandbox.Sandbox.branch_diff`)."""
+        return await self._native.branch_diff_async(stat)
+
+    async def branch_log(self) -> str:
+        """A branch sandbox's commits that its base does not have."""
+        return await self._native.branch_log_async()
+
+    async def merge(self, squash: bool = False, into: Optional[str] = None) -> dict[str, Any]:
+        """Merges a branch sandbox's branch (see :meth:`docksandbox.Sandbox.merge`)."""
+        return await self._native.merge_async(squash, into)
 
     async def __aenter__(self) -> Sandbox:
         return self
@@ -307,6 +324,8 @@ def run(
     ephemeral: Optional[bool] = None,
     ttl: Union[str, int, float, datetime.timedelta, None] = None,
     idle_stop: Union[str, int, float, datetime.timedelta, None] = None,
+    branch: Optional[str] = None,
+    branch_from: Optional[str] = None,
 ) -> _Starting:
     """Creates or reuses the sandbox (arguments as for :func:`docksandbox.run`). Await it, or
     use it with ``async with``."""
@@ -345,6 +364,8 @@ def run(
             ephemeral=ephemeral,
             ttl=ttl,
             idle_stop=idle_stop,
+            branch=branch,
+            branch_from=branch_from,
         )
     )
 
