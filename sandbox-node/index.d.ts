@@ -158,8 +158,32 @@ export declare class Sandbox {
    * stopped. What `await using` calls (`index.js` adds `Symbol.asyncDispose`).
    */
   close(): Promise<undefined>
-  /** Removes the sandbox, running or not. The credentials volume is kept. */
-  remove(): Promise<undefined>
+  /**
+   * Removes the sandbox, running or not. The credentials volume is kept. A branch
+   * sandbox's worktree goes too, its branch stays unless `deleteBranch`; a worktree with
+   * uncommitted changes, or deleting an unmerged branch, rejects (`SANDBOX_ERROR`, nothing
+   * removed) unless `force`.
+   */
+  remove(options?: RemoveOptions | undefined | null): Promise<undefined>
+  /**
+   * A branch sandbox's branch (`run({ branch })`): commits ahead of its base, whether its
+   * worktree has uncommitted changes.
+   */
+  branchStatus(): Promise<BranchInfo>
+  /**
+   * A branch sandbox's changes against its base (its commits and the worktree's
+   * uncommitted changes) as a unified diff; with `stat`, `git diff --stat`.
+   */
+  branchDiff(options?: BranchDiffOptions | undefined | null): Promise<string>
+  /** A branch sandbox's commits that its base does not have, newest first. */
+  branchLog(): Promise<string>
+  /**
+   * Merges a branch sandbox's branch into the repository's checked-out branch (or
+   * `into`) with git on the host: fast-forward when it can, else a merge commit (`squash`:
+   * one commit). Rejects (`SANDBOX_ERROR`, nothing changed) on a conflict or when your
+   * uncommitted changes touch the same files.
+   */
+  merge(options?: MergeOptions | undefined | null): Promise<MergeResult>
 }
 
 /** Options of `sb.apply()`: the fields of the core's `ApplyOptions`. */
@@ -178,6 +202,24 @@ export interface ApplyOptions {
    * editor tasks); refused otherwise.
    */
   allowExecVectors?: boolean
+}
+
+/** `sb.branchDiff()` options. */
+export interface BranchDiffOptions {
+  /** `git diff --stat` instead of the diff. */
+  stat?: boolean
+}
+
+/** A branch sandbox's branch (`run({ branch })`), seen from the host. */
+export interface BranchInfo {
+  /** The branch. */
+  name: string
+  /** What it is compared with (the branch it was made from). */
+  base: string
+  /** Commits on the branch that its base does not have. */
+  ahead: number
+  /** Whether its worktree has uncommitted changes. */
+  dirty: boolean
 }
 
 /** One change a review-mode agent made to the workspace. */
@@ -323,6 +365,26 @@ export interface GuardReport {
 /** Every docksandbox sandbox on the engine, newest first. */
 export declare function list(): Promise<Array<SandboxInfo>>
 
+/** `sb.merge()` options. */
+export interface MergeOptions {
+  /** One new commit with the branch's changes instead of its commits. */
+  squash?: boolean
+  /** The branch to merge into (default: the one the repository has checked out). */
+  into?: string
+}
+
+/** What `sb.merge()` did. */
+export interface MergeResult {
+  /** The branch merged into. */
+  into: string
+  /** Its commit now. */
+  commit: string
+  /** How. */
+  how: 'fast-forward' | 'merge' | 'squash' | 'up-to-date'
+  /** The files the merge changed. */
+  files: Array<string>
+}
+
 /** One mount of a sandbox. */
 export interface MountInfo {
   /** `bind`, `volume` or `other`. */
@@ -437,6 +499,17 @@ export interface PortInfo {
   hostPort: number
   /** Reached through a forwarder beside the sandbox. */
   forwarded: boolean
+}
+
+/** `sb.remove()` options. */
+export interface RemoveOptions {
+  /** A branch sandbox's branch goes too. */
+  deleteBranch?: boolean
+  /**
+   * Drop a branch sandbox's uncommitted changes (and an unmerged branch with
+   * `deleteBranch`).
+   */
+  force?: boolean
 }
 
 /** Limits as the engine applies them. */
@@ -580,6 +653,14 @@ export interface RunOptions {
    * started again on use.
    */
   idleStop?: string
+  /**
+   * Work on this branch of the workspace's repository, in its own worktree beside the
+   * repository (`sb.workspace()`); one sandbox per repository, branch and agent. Review it
+   * with `sb.branchDiff()`, `sb.branchLog()`, `sb.merge()`.
+   */
+  branch?: string
+  /** What a new `branch` starts from (a branch, tag or commit; default `HEAD`). */
+  branchFrom?: string
 }
 
 /**
@@ -639,6 +720,8 @@ export interface SandboxInfo {
   idleStopped: boolean
   /** Ports published on this host, its own and its forwarders'. */
   ports?: Array<PortInfo>
+  /** A branch sandbox's branch, seen from the host. */
+  branch?: BranchInfo
 }
 
 /** A sandbox's effective security settings. */
