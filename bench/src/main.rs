@@ -9,6 +9,7 @@
 //! cargo run --release -p docksandbox-bench -- --only B1,B6 --json bench.json
 //! ```
 
+mod branch_rows;
 mod docker_rows;
 mod driver;
 mod floor;
@@ -298,6 +299,7 @@ async fn main() {
     row!("B13", docker_rows::b13_scoped_docker(&mut ctx));
     row!("B14", network_rows::b14_secret_interception(&mut ctx));
     row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
+    row!("B17", branch_rows::b17_branch(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {
