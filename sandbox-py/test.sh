@@ -19,7 +19,8 @@ venv="${DOCKSANDBOX_PY_VENV:-$here/.venv}"
 echo "== venv $venv ($("$python" --version))"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "pytest>=8" "mypy>=1.10"
+# mcp: the MCP client the `docksandbox mcp` tests drive (tests/test_mcp.py).
+"$venv/bin/python" -m pip install --quiet "pytest>=8" "mypy>=1.10" "mcp>=1.20,<2"
 
 echo "== pip install ./sandbox-py (maturin builds the native module)"
 "$venv/bin/python" -m pip install --force-reinstall --no-deps ./

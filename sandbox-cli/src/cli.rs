@@ -75,6 +75,8 @@ pub enum Command {
     Save(SaveArgs),
     /// Remove ephemeral sandboxes whose session died and those past their --ttl; stop those idle past their --idle-stop (every run, ls and exec does this too; run this from a timer).
     Gc,
+    /// Serve the Model Context Protocol (stdio, or Streamable HTTP with --http): MCP clients create sandboxes and run commands and file operations in them, within --root.
+    Mcp(McpArgs),
     /// Show the version.
     Version,
     /// Print a shell completion script.
@@ -736,4 +738,32 @@ pub struct MergeArgs {
     /// The branch to merge into [default: the one the repository has checked out]
     #[arg(long, value_name = "BRANCH")]
     pub into: Option<String>,
+}
+
+/// `docksandbox mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve Streamable HTTP at ADDR (127.0.0.1:PORT) instead of stdio; a bearer token is printed and required
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+
+    /// Let --http listen on an address other than loopback
+    #[arg(long, requires = "http")]
+    pub listen_any: bool,
+
+    /// A directory clients may make sandboxes in (repeatable) [default: the current directory]
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<String>,
+
+    /// A template clients may use (repeatable) [default: any]
+    #[arg(long = "template", value_name = "IMAGE")]
+    pub templates: Vec<String>,
+
+    /// At most this many sandboxes under the roots [default: no limit]
+    #[arg(long, value_name = "N")]
+    pub max_sandboxes: Option<usize>,
+
+    /// Let clients widen a sandbox's network (the sandbox_network_allow tool)
+    #[arg(long)]
+    pub allow_policy_changes: bool,
 }

@@ -6,6 +6,7 @@ mod commands;
 mod failure;
 mod input;
 mod logging;
+mod mcp;
 mod progress;
 mod session;
 mod table;

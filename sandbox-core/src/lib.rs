@@ -56,6 +56,7 @@ pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;
 pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
 pub use egress::proxy::PROXY_UPSTREAM_CA_ENV;
 pub use error::{split_field, Error, ErrorKind, FieldChange, Result};
+pub use lifecycle::bounds::Bounds;
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
 pub use lifecycle::gc::GcReport;
@@ -83,11 +84,14 @@ pub use model::resources::{parse_memory, Resources};
 pub use model::secret::{secrets_from_flags, Secret, SecretMode, SecretSource};
 pub use model::secrets::is_secret_name;
 pub use model::spec::SandboxSpec;
-pub use model::validate::{absolutize, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS};
+pub use model::validate::{
+    absolutize, listen_address, shared_token, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS,
+};
 pub use model::workspace_mode::WorkspaceMode;
 pub use progress::{Progress, ProgressFn};
 pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
-pub use sandbox::exec_output::{ExecOutput, ExecStream};
+pub use sandbox::exec_output::{head_tail, ExecOutput, ExecStream};
+pub use sandbox::files::DirEntry;
 pub use sandbox::info::{EffectiveResources, SandboxInfo, DOCKER_SOCKET_WARNING};
 pub use sandbox::{RemoveOptions, Sandbox, TtySize};
 pub use scoped_docker::proxy::Children;

@@ -118,6 +118,60 @@ impl Client {
         run::run(&self.engine, sb.spec().clone(), RunOptions::default()).await
     }
 
+    /// As [`Client::run`], within `bounds`: the spec must be under its roots and of its
+    /// templates, and a new sandbox must not exceed its count. Refused before anything is made.
+    pub async fn run_within(
+        &self,
+        spec: SandboxSpec,
+        options: RunOptions,
+        bounds: &crate::lifecycle::bounds::Bounds,
+    ) -> Result<Sandbox> {
+        let spec = spec.validate()?;
+        bounds.check(&spec)?;
+        if let Some(max) = bounds.max_sandboxes {
+            let repo = crate::lifecycle::bounds::repository_of(&spec);
+            let branch = spec.branch.as_ref().map(|b| b.name.clone());
+            let mine: Vec<SandboxSpec> = self
+                .list()
+                .await?
+                .into_iter()
+                .filter_map(|i| i.spec)
+                .filter(|s| bounds.allows_sandbox(s))
+                .collect();
+            let exists = mine.iter().any(|s| {
+                crate::lifecycle::bounds::repository_of(s) == repo
+                    && s.agent.name == spec.agent.name
+                    && s.branch.as_ref().map(|b| b.name.clone()) == branch
+            });
+            if !exists && mine.len() >= max {
+                return Err(Error::invalid(
+                    "max_sandboxes",
+                    format!(
+                        "{} sandboxes exist under this server's roots, its limit: remove one (sandbox_rm) first",
+                        mine.len()
+                    ),
+                ));
+            }
+        }
+        self.run(spec, options).await
+    }
+
+    /// As [`Client::get`], for a sandbox within `bounds` only (any other is not found).
+    pub async fn get_within(
+        &self,
+        reference: &str,
+        bounds: &crate::lifecycle::bounds::Bounds,
+    ) -> Result<Sandbox> {
+        let sb = self.get(reference).await?;
+        if bounds.allows_sandbox(sb.spec()) {
+            Ok(sb)
+        } else {
+            Err(Error::NotFound {
+                reference: reference.to_string(),
+            })
+        }
+    }
+
     /// Every docksandbox sandbox on the engine (one request; other containers are not shown).
     pub async fn list(&self) -> Result<Vec<SandboxInfo>> {
         self.collect_quietly().await;

@@ -1,6 +1,7 @@
 //! The sandbox lifecycle on an engine: the client, create-or-reuse, the container a spec
 //! becomes, its entrypoint, the mount check, and the builder and request that lead to `run`.
 
+pub(crate) mod bounds;
 pub(crate) mod builder;
 pub(crate) mod client;
 pub(crate) mod container_config;

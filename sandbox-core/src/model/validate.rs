@@ -628,6 +628,42 @@ pub(crate) fn branch_workspace(ws: &Path, b: &crate::model::branch::Branch) -> R
     ))
 }
 
+/// The address a front door serves on (`docksandbox mcp --http ADDR`): an IP and a port, and
+/// a loopback one unless `any` (anyone who reaches it could run commands in the sandboxes).
+///
+/// ```
+/// assert!(docksandbox::listen_address("127.0.0.1:8931", false).is_ok());
+/// assert!(docksandbox::listen_address("0.0.0.0:8931", false).is_err());
+/// assert!(docksandbox::listen_address("0.0.0.0:8931", true).is_ok());
+/// assert!(docksandbox::listen_address("localhost", false).is_err());
+/// ```
+pub fn listen_address(addr: &str, any: bool) -> Result<std::net::SocketAddr> {
+    let sock: std::net::SocketAddr = addr.parse().map_err(|e| {
+        Error::invalid(
+            "http",
+            format!("`{addr}` is not an address and port like 127.0.0.1:8931 ({e})"),
+        )
+    })?;
+    if !sock.ip().is_loopback() && !any {
+        return Err(Error::invalid(
+            "http",
+            format!("{} is not a loopback address: anyone who reaches it could run commands in your sandboxes; listen on 127.0.0.1, or pass --listen-any to mean it", sock.ip()),
+        ));
+    }
+    Ok(sock)
+}
+
+/// A shared secret a front door is given (`DOCKSANDBOX_MCP_TOKEN`): at least 16 characters.
+pub fn shared_token(token: &str, name: &str) -> Result<()> {
+    if token.chars().count() < 16 {
+        return Err(Error::invalid(
+            name,
+            format!("{name} is shorter than 16 characters: set a longer one, or unset it for a random token"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

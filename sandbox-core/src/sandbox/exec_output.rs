@@ -34,5 +34,25 @@ impl ExecOutput {
     }
 }
 
+/// `data` as text of at most about `max` bytes: whole when it fits, else its first and last
+/// halves joined by a line saying how much was left out; and whether anything was.
+///
+/// ```
+/// let (all, cut) = docksandbox::head_tail(b"short", 100);
+/// assert_eq!((all.as_str(), cut), ("short", false));
+/// let (text, cut) = docksandbox::head_tail(&[b'x'; 1000], 100);
+/// assert!(cut && text.starts_with("xxxx") && text.contains("900 bytes left out"));
+/// ```
+pub fn head_tail(data: &[u8], max: usize) -> (String, bool) {
+    if data.len() <= max {
+        return (String::from_utf8_lossy(data).into_owned(), false);
+    }
+    let half = max / 2;
+    let head = String::from_utf8_lossy(&data[..half]);
+    let tail = String::from_utf8_lossy(&data[data.len() - (max - half)..]);
+    let gone = data.len() - max;
+    (format!("{head}\n[… {gone} bytes left out …]\n{tail}"), true)
+}
+
 /// A streaming command: stdout and stderr chunks as they come, then [`ExecEvent::Exit`].
 pub type ExecStream = BoxStream<'static, Result<ExecEvent>>;

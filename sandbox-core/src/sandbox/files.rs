@@ -8,7 +8,75 @@ use crate::error::{Error, Result};
 use crate::model::validate;
 use crate::sandbox::Sandbox;
 
+/// An entry of a directory in a sandbox ([`Sandbox::list_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DirEntry {
+    /// Its name in the directory.
+    pub name: String,
+    /// `file`, `directory`, `symlink` or `other`.
+    pub kind: String,
+    /// Size in bytes (of the link itself for a symlink).
+    pub size: u64,
+}
+
+/// Lists `$1` one entry a line, `KIND<TAB>SIZE<TAB>NAME`, with the sandbox's own `stat`.
+const LIST_DIR: &str = r#"cd -- "$1" || exit 2
+for f in * .[!.]* ..?*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  stat -c '%F	%s	%n' -- "$f"
+done"#;
+
 impl Sandbox {
+    /// The entries of directory `path` in the sandbox (relative paths are inside the
+    /// workspace), sorted by name; hidden entries included.
+    ///
+    /// ```no_run
+    /// # async fn f(sb: docksandbox::Sandbox) -> docksandbox::Result<()> {
+    /// for e in sb.list_dir(".").await? {
+    ///     println!("{} {} {}", e.kind, e.size, e.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
+        let p = self.in_sandbox(path)?;
+        let shown = p.to_string_lossy().into_owned();
+        let out = self
+            .exec(["sh", "-c", LIST_DIR, "sh", shown.as_str()])
+            .await?;
+        if out.exit_code != 0 {
+            return Err(Error::File {
+                path: shown,
+                reason: format!(
+                    "not a directory that can be listed ({})",
+                    out.stderr_str().trim()
+                ),
+            });
+        }
+        let mut v: Vec<DirEntry> = out
+            .stdout_str()
+            .lines()
+            .filter_map(|l| {
+                let mut it = l.splitn(3, '\t');
+                let kind = it.next()?;
+                let size = it.next()?.parse().ok()?;
+                let name = it.next()?.to_string();
+                let kind = match kind {
+                    "regular file" | "regular empty file" => "file",
+                    "directory" => "directory",
+                    "symbolic link" => "symlink",
+                    _ => "other",
+                };
+                Some(DirEntry {
+                    name,
+                    kind: kind.into(),
+                    size,
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
     fn in_sandbox(&self, path: &str) -> Result<PathBuf> {
         if path.is_empty() || path.contains('\0') {
             return Err(Error::invalid("path", "is empty or contains NUL"));
