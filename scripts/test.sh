@@ -46,6 +46,9 @@ for target in spec engine_api; do
   fi
 done
 rm -f "$fuzzlog"
+# DOCKSANDBOX_SPARE_DISK=1 (.ci/run sets it): drop each build tree once its suite is done.
+spare_disk() { [ "${DOCKSANDBOX_SPARE_DISK:-0}" = 1 ] && rm -rf "$@" || true; }
+spare_disk "$fuzz_target_dir"
 
 echo "== main job (README's first command: scripts/main-job.sh, the quick start on this directory)"
 scripts/main-job.sh || status=$?
@@ -60,6 +63,7 @@ fi
 if [ -f sandbox-node/package.json ] && [ -x sandbox-node/test.sh ]; then
   echo "== Node package"
   if ! sandbox-node/test.sh 2>&1 | tee "$nodelog"; then status=1; fi
+  spare_disk "${CARGO_TARGET_DIR:-$PWD/target}/x86_64-unknown-linux-gnu"   # napi's own --target tree
 fi
 
 echo "== README snippets and examples (scripts/run-snippets.sh)"
