@@ -763,7 +763,23 @@ pub struct McpArgs {
     #[arg(long, value_name = "N")]
     pub max_sandboxes: Option<usize>,
 
-    /// Let clients widen a sandbox's network (the sandbox_network_allow tool)
+    /// The network clients' sandboxes get, and the most they may ask for: proxy (the default), none or bridge
+    #[arg(long, value_name = "proxy|bridge|none")]
+    pub network: Option<String>,
+
+    /// What their proxy does with connections no rule decides [default: allow]
+    #[arg(long, value_name = "allow|deny")]
+    pub network_policy: Option<String>,
+
+    /// A host their proxy allows, and that clients may ask for (repeatable)
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
+    /// A host their proxy refuses, whatever clients ask (repeatable)
+    #[arg(long = "deny-host", value_name = "HOST")]
+    pub deny_hosts: Vec<String>,
+
+    /// Let clients ask for more network than the above, and widen a running sandbox's (the sandbox_network_allow tool)
     #[arg(long)]
     pub allow_policy_changes: bool,
 }

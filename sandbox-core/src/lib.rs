@@ -56,7 +56,7 @@ pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;
 pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
 pub use egress::proxy::PROXY_UPSTREAM_CA_ENV;
 pub use error::{split_field, Error, ErrorKind, FieldChange, Result};
-pub use lifecycle::bounds::Bounds;
+pub use lifecycle::bounds::{Bounds, NetworkBounds};
 pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
 pub use lifecycle::gc::GcReport;

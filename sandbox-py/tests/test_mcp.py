@@ -60,6 +60,12 @@ def error_text(result: types.CallToolResult) -> str:
     return " ".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
+def containers_of(ws: Path) -> list[str]:
+    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=docksandbox.workspace={ws}"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
 def gone(name: str) -> bool:
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"name=^{name}$"], capture_output=True, text=True)
     return out.stdout.strip() == ""
@@ -77,11 +83,32 @@ async def the_flow(session: ClientSession, ws: Path, outside: Path) -> None:
     refused = await session.call_tool("sandbox_run", {"workspace": str(outside), "template": IMAGE, "network": "none"})
     assert "outside the directories this server may use" in error_text(refused)
 
+    # More network than the server gives (proxy by default): refused, nothing made.
+    wider = await session.call_tool("sandbox_run", {"workspace": str(ws), "template": IMAGE, "network": "bridge"})
+    assert "--allow-policy-changes" in error_text(wider)
+    hosts = await session.call_tool("sandbox_run", {"workspace": str(ws), "template": IMAGE, "allow_hosts": ["10.0.0.1"]})
+    assert "not among the hosts this server allows" in error_text(hosts)
+    assert containers_of(ws) == []
+
     run = structured(await session.call_tool(
         "sandbox_run", {"workspace": str(ws), "template": IMAGE, "network": "none"}))
     name = run["sandbox"]
     try:
         assert run["workspace"] == str(ws)
+        # Each sandbox's inspect and log are resources.
+        uris = {str(r.uri) for r in (await session.list_resources()).resources}
+        assert {f"docksandbox://{name}/inspect", f"docksandbox://{name}/log"} <= uris, uris
+        templates = {t.uriTemplate for t in (await session.list_resource_templates()).resourceTemplates}
+        assert templates == {"docksandbox://{sandbox}/inspect", "docksandbox://{sandbox}/log"}
+        inspected = await session.read_resource(f"docksandbox://{name}/inspect")  # type: ignore[arg-type]
+        info = json.loads(inspected.contents[0].text)  # type: ignore[union-attr]
+        assert (info["name"], info["workspace"]) == (name, str(ws))
+        log = await session.read_resource(f"docksandbox://{name}/log")  # type: ignore[arg-type]
+        assert log.contents[0].mimeType == "text/plain"
+        with pytest.raises(mcp.McpError, match="not a docksandbox resource"):
+            await session.read_resource("docksandbox://x/other")  # type: ignore[arg-type]
+        with pytest.raises(mcp.McpError):
+            await session.read_resource("docksandbox://no-such-sandbox-here/inspect")  # type: ignore[arg-type]
         pwd = structured(await session.call_tool("sandbox_exec", {"sandbox": name, "argv": ["pwd"]}))
         assert (pwd["exit_code"], pwd["stdout"]) == (0, f"{ws}\n")
         shell = structured(await session.call_tool("sandbox_exec", {"sandbox": name, "command": "echo $((6*7)) >&2; exit 3"}))
@@ -226,3 +253,44 @@ def test_http_refuses_a_public_address_unless_told() -> None:
     out = subprocess.run([cli_binary(), "mcp", "--http", "0.0.0.0:0"], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "--listen-any" in out.stderr
+
+
+def test_bad_json_rpc_gets_protocol_errors_and_the_server_goes_on(workspace: Path) -> None:
+    """Raw lines on stdio: unparsable bytes are skipped (rmcp answers nothing to what has no id
+    to answer, against error storms), a JSON value that is no JSON-RPC message gets -32600, an
+    unknown tool and arguments of the wrong shape get errors, and the server keeps serving."""
+    proc = subprocess.Popen([cli_binary(), "mcp", "--root", str(workspace.resolve())],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def send(msg: Any) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write((msg if isinstance(msg, str) else json.dumps(msg)) + "\n")
+        proc.stdin.flush()
+
+    def reply() -> dict[str, Any]:
+        assert proc.stdout is not None
+        return json.loads(proc.stdout.readline())
+
+    try:
+        send("this is {not json")
+        send({"jsonrpc": "2.0", "id": 7, "method": 42})
+        assert reply()["error"]["code"] == -32600
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
+        assert reply()["result"]["serverInfo"]["name"] == "docksandbox"
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "sandbox_nope", "arguments": {}}})
+        unknown = reply()
+        assert unknown["id"] == 2 and "error" in unknown, unknown
+        send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "sandbox_exec", "arguments": {"sandbox": 5}}})
+        wrong = reply()
+        assert wrong["id"] == 3 and ("error" in wrong or wrong["result"].get("isError")), wrong
+        send({"jsonrpc": "2.0", "id": 4, "method": "no/such/method"})
+        assert reply()["error"]["code"] == -32601
+        send({"jsonrpc": "2.0", "id": 5, "method": "tools/list"})
+        assert len(reply()["result"]["tools"]) == len(TOOLS)
+    finally:
+        proc.stdin.close()
+        code = proc.wait(timeout=20)
+    assert code == 0

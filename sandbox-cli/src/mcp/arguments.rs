@@ -36,6 +36,26 @@ pub struct RunArgs {
     pub name: Option<String>,
 }
 
+impl RunArgs {
+    /// The core request these arguments make (what they mean is the core's to check).
+    pub fn into_request(self) -> docksandbox::RunRequest {
+        docksandbox::RunRequest {
+            workspace: Some(self.workspace),
+            agent: self.agent.unwrap_or_else(|| "shell".into()),
+            template: self.template,
+            branch: self.branch,
+            branch_from: self.branch_from,
+            env: self.env.unwrap_or_default(),
+            network: self.network,
+            allow_hosts: self.allow_hosts.unwrap_or_default(),
+            memory: self.memory,
+            cpus: self.cpus,
+            name: self.name,
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool that names one sandbox.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -213,4 +233,104 @@ pub fn word(field: &str) -> Option<String> {
         _ => return None,
     };
     Some(w.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Field names the tools know, and some they do not.
+    const KEYS: &[&str] = &[
+        "workspace",
+        "agent",
+        "template",
+        "branch",
+        "branch_from",
+        "env",
+        "network",
+        "allow_hosts",
+        "memory",
+        "cpus",
+        "name",
+        "sandbox",
+        "argv",
+        "command",
+        "cwd",
+        "timeout_secs",
+        "stdin",
+        "path",
+        "content",
+        "hosts",
+        "bogus",
+        "",
+    ];
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[ -~]{0,12}".prop_map(Value::String),
+            prop::sample::select(vec![
+                "/", "..", "/etc", "proxy", "bridge", "none", "-1", "1e309", "512m", "*.x",
+                "a\u{0}b"
+            ])
+            .prop_map(|s| Value::String(s.into())),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{0,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn arguments() -> impl Strategy<Value = Value> {
+        prop::collection::vec((prop::sample::select(KEYS), json()), 0..8).prop_map(|kv| {
+            let mut m = Map::new();
+            for (k, v) in kv {
+                m.insert(k.to_string(), v);
+            }
+            Value::Object(m)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever a client sends as arguments, decoding them and making the core's request
+        /// (bounds applied, then validated) gives a value or an error, never a panic.
+        #[test]
+        fn any_arguments_decode_or_are_refused(v in arguments()) {
+            let _ = serde_json::from_value::<SandboxArg>(v.clone());
+            if let Ok(e) = serde_json::from_value::<ExecArgs>(v.clone()) {
+                let _ = e.timeout_secs.map(|t| docksandbox::timeout_from_secs(t, "timeout_secs"));
+            }
+            let _ = serde_json::from_value::<PathArgs>(v.clone());
+            let _ = serde_json::from_value::<WriteArgs>(v.clone());
+            let _ = serde_json::from_value::<AllowArgs>(v.clone());
+            if let Ok(run) = serde_json::from_value::<RunArgs>(v) {
+                let dir = tempfile::tempdir().unwrap();
+                let bounds = docksandbox::Bounds::new([dir.path()]).unwrap();
+                let mut req = run.into_request();
+                if bounds.shape_request(&mut req).is_ok() {
+                    if let Ok(spec) = req.builder().and_then(|b| b.build()) {
+                        let _ = bounds.check(&spec);
+                    }
+                }
+            }
+        }
+
+        /// Timeouts: any number gives a duration or a named error.
+        #[test]
+        fn any_timeout_is_a_duration_or_refused(t in any::<f64>()) {
+            if let Err(e) = docksandbox::timeout_from_secs(t, "timeout_secs") {
+                prop_assert!(e.to_string().contains("timeout_secs"));
+            }
+        }
+    }
 }

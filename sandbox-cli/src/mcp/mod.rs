@@ -5,6 +5,7 @@
 
 mod arguments;
 mod http;
+mod resources;
 mod tools;
 
 use rmcp::ServiceExt;
@@ -25,6 +26,15 @@ pub async fn mcp(g: &Global, a: McpArgs) -> Outcome {
         bounds.templates = Some(a.templates.clone());
     }
     bounds.max_sandboxes = a.max_sandboxes;
+    bounds.network = docksandbox::NetworkBounds {
+        network: a.network.clone(),
+        network_policy: a.network_policy.clone(),
+        allow_hosts: a.allow_hosts.clone(),
+        deny_hosts: a.deny_hosts.clone(),
+    };
+    bounds.widen_network = a.allow_policy_changes;
+    // The server's own network, checked before any client asks.
+    bounds.shape_request(&mut docksandbox::RunRequest::default())?;
     let server = tools::Server::new(client, bounds, a.allow_policy_changes);
     match &a.http {
         None => {

@@ -4,11 +4,18 @@
 
 use std::time::Duration;
 
-use docksandbox::{Bounds, Client, Error, ExecOptions, RunOptions, RunRequest, Sandbox};
+use docksandbox::{Bounds, Client, Error, ExecOptions, RunOptions, Sandbox};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::model::{Meta, ProgressNotificationParam, ServerCapabilities, ServerInfo};
-use rmcp::{tool, tool_handler, tool_router, Peer, RoleServer, ServerHandler};
+use rmcp::model::{
+    ListResourceTemplatesResult, ListResourcesResult, Meta, PaginatedRequestParams,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResult, ServerCapabilities,
+    ServerInfo,
+};
+use rmcp::service::RequestContext;
+use rmcp::{
+    tool, tool_handler, tool_router, ErrorData as McpError, Peer, RoleServer, ServerHandler,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::arguments::*;
@@ -28,14 +35,14 @@ type ToolResult<T> = Result<Json<T>, String>;
 /// widen a sandbox's network.
 #[derive(Clone)]
 pub struct Server {
-    client: Client,
-    bounds: Bounds,
+    pub(super) client: Client,
+    pub(super) bounds: Bounds,
     allow_policy_changes: bool,
     tool_router: ToolRouter<Server>,
 }
 
 /// A core error in the tools' words.
-fn say(e: Error) -> String {
+pub(super) fn say(e: Error) -> String {
     e.message_with(&word)
 }
 
@@ -50,7 +57,7 @@ impl Server {
         }
     }
 
-    async fn sandbox(&self, reference: &str) -> Result<Sandbox, String> {
+    pub(super) async fn sandbox(&self, reference: &str) -> Result<Sandbox, String> {
         self.client
             .get_within(reference, &self.bounds)
             .await
@@ -71,20 +78,8 @@ impl Server {
     ))]
     async fn sandbox_run(&self, params: Parameters<RunArgs>) -> ToolResult<RunResult> {
         let a = params.0;
-        let req = RunRequest {
-            workspace: Some(a.workspace),
-            agent: a.agent.unwrap_or_else(|| "shell".into()),
-            template: a.template,
-            branch: a.branch,
-            branch_from: a.branch_from,
-            env: a.env.unwrap_or_default(),
-            network: a.network,
-            allow_hosts: a.allow_hosts.unwrap_or_default(),
-            memory: a.memory,
-            cpus: a.cpus,
-            name: a.name,
-            ..Default::default()
-        };
+        let mut req = a.into_request();
+        self.bounds.shape_request(&mut req).map_err(say)?;
         let spec = req.builder().and_then(|b| b.build()).map_err(say)?;
         let sb = self
             .client
@@ -345,14 +340,43 @@ impl Server {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerInfo {
-        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
+        ServerInfo::new(ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build())
             .with_server_info(rmcp::model::Implementation::new(
                 "docksandbox",
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(
-                "Sandboxes for coding agents: sandbox_run a workspace (same absolute path inside), then sandbox_exec, sandbox_read_file / sandbox_write_file / sandbox_list_files in it; sandbox_diff shows what changed; sandbox_rm when done.",
+                "Sandboxes for coding agents: sandbox_run a workspace (same absolute path inside), then sandbox_exec, sandbox_read_file / sandbox_write_file / sandbox_list_files in it; sandbox_diff shows what changed; sandbox_rm when done. Resources docksandbox://SANDBOX/inspect and docksandbox://SANDBOX/log.",
             )
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(self.resources().await?))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            super::resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResult, McpError> {
+        self.read(&request.uri).await
     }
 }
 
