@@ -14,6 +14,7 @@ mod docker_rows;
 mod driver;
 mod floor;
 mod lifetime_rows;
+mod mcp_rows;
 mod network_rows;
 mod rows;
 mod stats;
@@ -300,6 +301,7 @@ async fn main() {
     row!("B14", network_rows::b14_secret_interception(&mut ctx));
     row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
     row!("B17", branch_rows::b17_branch(&mut ctx));
+    row!("B18", mcp_rows::b18_mcp_exec(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {
