@@ -19,8 +19,11 @@ venv="${DOCKSANDBOX_PY_VENV:-$here/.venv}"
 echo "== venv $venv ($("$python" --version))"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-# mcp: the MCP client the `docksandbox mcp` tests drive (tests/test_mcp.py).
-"$venv/bin/python" -m pip install --quiet "pytest>=8" "mypy>=1.10" "mcp>=1.20,<2"
+# mcp: the MCP client the `docksandbox mcp` tests drive (tests/test_mcp.py); the agent
+# frameworks docksandbox.integrations adapts to, pinned (tests/test_integration_*.py).
+"$venv/bin/python" -m pip install --quiet "pytest>=8" "mypy>=1.10" "mcp>=1.20,<2" \
+  "deepagents==0.7.32" "pydantic-ai-slim==2.78.0" "autogen-agentchat==0.7.5" "autogen-core==0.7.5" \
+  "openai-agents==0.25.0"
 
 echo "== pip install ./sandbox-py (maturin builds the native module)"
 "$venv/bin/python" -m pip install --force-reinstall --no-deps ./
