@@ -8,7 +8,7 @@ from conftest import python
 
 def test_docksandbox_imports_without_any_framework() -> None:
     out = python("""
-        import importlib, sys
+        import importlib, pkgutil, sys
         FRAMEWORKS = ("deepagents", "langchain_core", "pydantic_ai", "agents", "autogen_core", "autogen_agentchat")
 
         class NoFrameworks:
@@ -19,8 +19,10 @@ def test_docksandbox_imports_without_any_framework() -> None:
 
         sys.meta_path.insert(0, NoFrameworks())
         import docksandbox, docksandbox.aio, docksandbox.e2b, docksandbox.integrations
-        for adapter, extra in (("deepagents", "deepagents"), ("pydantic_ai", "pydantic-ai"),
-                               ("openai_agents", "openai-agents"), ("autogen", "autogen")):
+        adapters = [m.name for m in pkgutil.iter_modules(docksandbox.integrations.__path__) if not m.name.startswith("_")]
+        assert {"deepagents", "pydantic_ai"} <= set(adapters), adapters
+        for adapter in adapters:
+            extra = adapter.replace("_", "-")
             try:
                 importlib.import_module(f"docksandbox.integrations.{adapter}")
             except ImportError as e:
