@@ -2,6 +2,8 @@
 //! tool errors (`isError`) carrying the core's message in the tools' words, so the model
 //! reads what to change; the server itself runs nothing on the host but engine calls.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use docksandbox::{Bounds, Client, Error, ExecOptions, RunOptions, Sandbox};
@@ -38,6 +40,10 @@ pub struct Server {
     pub(super) client: Client,
     pub(super) bounds: Bounds,
     allow_policy_changes: bool,
+    /// Handles found before, by the reference they were asked for: each keeps its exec
+    /// channel, so a warm exec costs no engine call. Dropped when the sandbox is stopped or
+    /// removed here, or when a call through one fails.
+    handles: Arc<Mutex<HashMap<String, Sandbox>>>,
     tool_router: ToolRouter<Server>,
 }
 
@@ -53,15 +59,80 @@ impl Server {
             client,
             bounds,
             allow_policy_changes,
+            handles: Arc::default(),
             tool_router: Self::tool_router(),
         }
     }
 
+    fn cached(&self, reference: &str) -> Option<Sandbox> {
+        self.handles.lock().ok()?.get(reference).cloned()
+    }
+
+    fn remember(&self, reference: &str, sb: &Sandbox) {
+        if let Ok(mut h) = self.handles.lock() {
+            h.insert(reference.to_string(), sb.clone());
+        }
+    }
+
+    /// Forgets every handle of the sandbox called `name`.
+    fn forget(&self, name: &str) {
+        if let Ok(mut h) = self.handles.lock() {
+            h.retain(|_, sb| sb.name() != name);
+        }
+    }
+
+    /// The sandbox `reference` names, within the bounds: the handle found before, or a new one.
     pub(super) async fn sandbox(&self, reference: &str) -> Result<Sandbox, String> {
-        self.client
+        if let Some(sb) = self.cached(reference) {
+            return Ok(sb);
+        }
+        let sb = self
+            .client
             .get_within(reference, &self.bounds)
             .await
-            .map_err(say)
+            .map_err(say)?;
+        self.remember(reference, &sb);
+        Ok(sb)
+    }
+}
+
+/// Where a running exec reports its progress (when the client gave a token).
+struct Progress {
+    token: Option<rmcp::model::ProgressToken>,
+    peer: Peer<RoleServer>,
+}
+
+/// Runs a command, reporting progress every few seconds; `Err` when the call was cancelled
+/// (dropping the exec kills the process in the sandbox).
+async fn exec_reporting(
+    sb: &Sandbox,
+    argv: Vec<String>,
+    opts: ExecOptions,
+    ct: &CancellationToken,
+    progress: &Progress,
+) -> Result<docksandbox::Result<docksandbox::ExecOutput>, String> {
+    let run = sb.exec_with(argv, opts);
+    tokio::pin!(run);
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    ticks.tick().await;
+    let mut waited = 0u64;
+    loop {
+        tokio::select! {
+            r = &mut run => return Ok(r),
+            _ = ct.cancelled() => return Err("cancelled: the command was killed".into()),
+            _ = ticks.tick() => {
+                waited += PROGRESS_EVERY.as_secs();
+                if let Some(t) = &progress.token {
+                    let _ = progress
+                        .peer
+                        .notify_progress(
+                            ProgressNotificationParam::new(t.clone(), waited as f64)
+                                .with_message(format!("running for {waited} s")),
+                        )
+                        .await;
+                }
+            }
+        }
     }
 }
 
@@ -86,6 +157,8 @@ impl Server {
             .run_within(spec, RunOptions::default(), &self.bounds)
             .await
             .map_err(say)?;
+        self.forget(sb.name());
+        self.remember(sb.name(), &sb);
         let status = sb.status().await.map_err(say)?;
         Ok(Json(RunResult {
             sandbox: sb.name().to_string(),
@@ -152,7 +225,6 @@ impl Server {
             None => DEFAULT_TIMEOUT,
             Some(t) => docksandbox::timeout_from_secs(t, "timeout_secs").map_err(say)?,
         };
-        let sb = self.sandbox(&a.sandbox).await?;
         let opts = ExecOptions {
             env: a.env.unwrap_or_default(),
             workdir: a.cwd,
@@ -160,34 +232,27 @@ impl Server {
             timeout: Some(timeout),
             ..Default::default()
         };
-        let run = sb.exec_with(argv, opts);
-        tokio::pin!(run);
-        let token = meta.get_progress_token();
-        let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-        ticks.tick().await;
-        let mut waited = 0u64;
-        let got = loop {
-            tokio::select! {
-                r = &mut run => break r,
-                // Dropping the exec kills the process in the sandbox.
-                _ = ct.cancelled() => return Err("cancelled: the command was killed".into()),
-                _ = ticks.tick() => {
-                    waited += PROGRESS_EVERY.as_secs();
-                    if let Some(t) = &token {
-                        let _ = peer
-                            .notify_progress(
-                                ProgressNotificationParam::new(t.clone(), waited as f64)
-                                    .with_message(format!("running for {waited} s")),
-                            )
-                            .await;
-                    }
-                }
-            }
+        let progress = Progress {
+            token: meta.get_progress_token(),
+            peer,
         };
+        let was_cached = self.cached(&a.sandbox).is_some();
+        let sb = self.sandbox(&a.sandbox).await?;
+        let mut got = exec_reporting(&sb, argv.clone(), opts.clone(), &ct, &progress).await?;
+        // A remembered handle whose container was removed or remade behind the server's back
+        // fails before the command starts: forget it and try once with a fresh one.
+        if was_cached && matches!(&got, Err(e) if e.kind() == docksandbox::ErrorKind::NotFound) {
+            self.forget(sb.name());
+            let sb = self.sandbox(&a.sandbox).await?;
+            got = exec_reporting(&sb, argv, opts, &ct, &progress).await?;
+        }
         let (exit_code, stdout, stderr, timed_out) = match got {
             Ok(o) => (o.exit_code, o.stdout, o.stderr, false),
             Err(Error::ExecTimeout { stdout, stderr, .. }) => (-1, stdout, stderr, true),
-            Err(e) => return Err(say(e)),
+            Err(e) => {
+                self.forget(sb.name());
+                return Err(say(e));
+            }
         };
         let (stdout, cut_out) = docksandbox::head_tail(&stdout, OUTPUT_CAP);
         let (stderr, cut_err) = docksandbox::head_tail(&stderr, OUTPUT_CAP);
@@ -314,6 +379,7 @@ impl Server {
     ))]
     async fn sandbox_stop(&self, params: Parameters<SandboxArg>) -> ToolResult<Done> {
         let sb = self.sandbox(&params.0.sandbox).await?;
+        self.forget(sb.name());
         sb.stop().await.map_err(say)?;
         Ok(Json(Done {
             done: format!("stopped {}", sb.name()),
@@ -330,6 +396,7 @@ impl Server {
     ))]
     async fn sandbox_rm(&self, params: Parameters<SandboxArg>) -> ToolResult<Done> {
         let sb = self.sandbox(&params.0.sandbox).await?;
+        self.forget(sb.name());
         sb.remove().await.map_err(say)?;
         Ok(Json(Done {
             done: format!("removed {}", sb.name()),

@@ -1,12 +1,13 @@
 //! Commands in a sandbox: captured, streamed or attached, through the exec channel, with one
 //! timeout path that kills the process tree.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::backend::{ExecEvent, ExecProcess, ExecRequest};
+use crate::backend::{ExecControl, ExecEvent, ExecProcess, ExecRequest};
 use crate::error::{Error, Result};
 use crate::model::shell_words::shell_words;
 use crate::model::validate;
@@ -179,19 +180,32 @@ impl Sandbox {
 
 /// The one timeout path: `p`'s events until `timeout` has passed since now, then the process
 /// tree is killed and the stream ends with [`Error::ExecTimeout`] (its output left empty for
-/// the caller that captured some to fill in).
+/// the caller that captured some to fill in). A stream dropped before the process ended (the
+/// caller's future cancelled) kills it too.
 fn with_deadline(p: ExecProcess, timeout: Duration, shown: String) -> ExecStream {
     let deadline = tokio::time::Instant::now() + timeout;
-    let state = Some((p.events, p.control));
+    let state = Some((p.events, KillOnDrop(Some(p.control))));
     futures_util::stream::unfold(state, move |state| {
         let shown = shown.clone();
         async move {
-            let (mut events, control) = state?;
+            let (mut events, mut guard) = state?;
             tokio::select! {
-                ev = events.next() => ev.map(|ev| (ev, Some((events, control)))),
+                ev = events.next() => match ev {
+                    Some(Ok(ExecEvent::Exit(code))) => {
+                        guard.disarm();
+                        Some((Ok(ExecEvent::Exit(code)), None))
+                    }
+                    Some(ev) => Some((ev, Some((events, guard)))),
+                    None => {
+                        guard.disarm();
+                        None
+                    }
+                },
                 _ = tokio::time::sleep_until(deadline) => {
-                    if let Err(e) = control.kill().await {
-                        tracing::warn!(error = %e, "could not kill the timed-out command");
+                    if let Some(control) = guard.0.take() {
+                        if let Err(e) = control.kill().await {
+                            tracing::warn!(error = %e, "could not kill the timed-out command");
+                        }
                     }
                     let timed_out = Error::ExecTimeout {
                         command: shown,
@@ -205,4 +219,26 @@ fn with_deadline(p: ExecProcess, timeout: Duration, shown: String) -> ExecStream
         }
     })
     .boxed()
+}
+
+/// Kills a process whose stream is dropped before it ended (its control is taken when it
+/// ends or is killed).
+struct KillOnDrop(Option<Arc<dyn ExecControl>>);
+
+impl KillOnDrop {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let (Some(control), Ok(rt)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            rt.spawn(async move {
+                if let Err(e) = control.kill().await {
+                    tracing::warn!(error = %e, "could not kill the abandoned command");
+                }
+            });
+        }
+    }
 }
