@@ -1,0 +1,54 @@
+"""docksandbox.integrations.openai_agents against the real engine and the real openai-agents
+(0.25, pinned in test.sh): the ShellTool executor called with the SDK's own request types, as
+the SDK calls it for a shell call: several commands, exit codes, a timeout, output cut."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import anyio
+import pytest
+
+pytest.importorskip("agents")
+from agents import RunContextWrapper, ShellTool  # noqa: E402
+from agents.tool import ShellActionRequest, ShellCallData, ShellCommandRequest  # noqa: E402
+
+import docksandbox  # noqa: E402
+from conftest import LABELS  # noqa: E402
+from docksandbox.integrations.openai_agents import DockSandboxShell, shell_executor  # noqa: E402
+
+
+def request(*commands: str, timeout_ms: int | None = None, max_output_length: int | None = None) -> ShellCommandRequest:
+    return ShellCommandRequest(
+        ctx_wrapper=RunContextWrapper(context=None),
+        data=ShellCallData(call_id="call_1", action=ShellActionRequest(
+            commands=list(commands), timeout_ms=timeout_ms, max_output_length=max_output_length)),
+    )
+
+
+def test_the_shell_tool_executor(workspace: Path) -> None:
+    async def go() -> None:
+        executor = shell_executor(workspace=workspace, template="docksandbox/base:latest", network="none", labels=LABELS)
+        tool = ShellTool(executor=executor)
+        assert tool.executor is executor
+        try:
+            r = await executor(request("pwd", "echo hi > f.txt; echo err >&2; exit 2"))
+            assert [(o.stdout, o.stderr, o.exit_code, o.status) for o in r.output] == [
+                (f"{workspace}\n", "", 0, "completed"), ("", "err\n", 2, "completed")]
+            assert (workspace / "f.txt").read_text() == "hi\n"
+            assert (workspace / "f.txt").stat().st_uid == os.getuid()
+            slow = await executor(request("echo started; sleep 30", "echo never", timeout_ms=1000))
+            assert [o.status for o in slow.output] == ["timeout"]
+            assert slow.output[0].stdout == "started\n"
+            cut = await executor(request("yes | head -c 5000", max_output_length=100))
+            assert len(cut.output[0].stdout) == 100 and cut.max_output_length == 100
+            assert isinstance(executor, DockSandboxShell) and executor.sandbox is not None
+            again = shell_executor(name=executor.sandbox.name)
+            assert (await again(request("cat f.txt"))).output[0].stdout == "hi\n"
+        finally:
+            for sb in await docksandbox.aio.list():
+                if sb.workspace == str(workspace):
+                    await sb.remove()
+
+    anyio.run(go)
