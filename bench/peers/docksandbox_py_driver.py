@@ -41,7 +41,7 @@ class McpSession:
 
 
 def main() -> None:
-    handles = {}
+    handles: dict[Any, Any] = {}
     mcp_session = None
     for line in sys.stdin:
         op, *args = line.split()
@@ -56,6 +56,17 @@ def main() -> None:
                     t = time.perf_counter()
                 r = sb.exec(["true"])
                 assert r.exit_code == 0, r.exit_code
+            elif op == "deepagents_execute_true":
+                backend = handles.get(("deepagents", args[0]))
+                if backend is None:
+                    from docksandbox.integrations.deepagents import DockSandboxBackend
+
+                    sb = handles.get(args[0]) or docksandbox.get(args[0])
+                    handles[args[0]] = sb
+                    backend = handles[("deepagents", args[0])] = DockSandboxBackend(sb)
+                    t = time.perf_counter()
+                resp = backend.execute("true")
+                assert resp.exit_code == 0, resp
             elif op == "mcp_exec_true":
                 if mcp_session is None:
                     mcp_session = McpSession(args[2], args[1])

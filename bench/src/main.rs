@@ -13,6 +13,7 @@ mod branch_rows;
 mod docker_rows;
 mod driver;
 mod floor;
+mod framework_rows;
 mod lifetime_rows;
 mod mcp_rows;
 mod network_rows;
@@ -302,6 +303,7 @@ async fn main() {
     row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
     row!("B17", branch_rows::b17_branch(&mut ctx));
     row!("B18", mcp_rows::b18_mcp_exec(&mut ctx));
+    row!("B22", framework_rows::b22_deepagents_execute(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);
     if let Some(path) = args.json {

@@ -21,8 +21,8 @@ from typing import Any, List, Optional
 try:
     from autogen_core import CancellationToken
     from autogen_core.code_executor import CodeBlock, CodeExecutor, CodeResult
-except ImportError as e:  # pragma: no cover - the extra's absence is tested in a subprocess
-    raise ImportError(f'docksandbox.integrations.autogen needs autogen-core: pip install "docksandbox[autogen]" ({e})') from e
+except ImportError as _missing:  # pragma: no cover - the extra's absence is tested in a subprocess
+    raise ImportError(f'docksandbox.integrations.autogen needs autogen-core: pip install "docksandbox[autogen]" ({_missing})') from _missing
 
 import docksandbox
 from docksandbox import aio

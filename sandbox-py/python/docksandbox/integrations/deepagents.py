@@ -20,8 +20,8 @@ from typing import Any, Optional
 try:
     from deepagents.backends.protocol import ExecuteResponse, FileDownloadResponse, FileUploadResponse
     from deepagents.backends.sandbox import BaseSandbox
-except ImportError as e:  # pragma: no cover - the extra's absence is tested in a subprocess
-    raise ImportError(f'docksandbox.integrations.deepagents needs deepagents: pip install "docksandbox[deepagents]" ({e})') from e
+except ImportError as _missing:  # pragma: no cover - the extra's absence is tested in a subprocess
+    raise ImportError(f'docksandbox.integrations.deepagents needs deepagents: pip install "docksandbox[deepagents]" ({_missing})') from _missing
 
 import docksandbox
 

@@ -19,8 +19,8 @@ from typing import Any, Awaitable, Callable, Optional
 
 try:
     from agents.tool import ShellCallOutcome, ShellCommandOutput, ShellCommandRequest, ShellResult
-except ImportError as e:  # pragma: no cover - the extra's absence is tested in a subprocess
-    raise ImportError(f'docksandbox.integrations.openai_agents needs openai-agents: pip install "docksandbox[openai-agents]" ({e})') from e
+except ImportError as _missing:  # pragma: no cover - the extra's absence is tested in a subprocess
+    raise ImportError(f'docksandbox.integrations.openai_agents needs openai-agents: pip install "docksandbox[openai-agents]" ({_missing})') from _missing
 
 import docksandbox
 from docksandbox import aio

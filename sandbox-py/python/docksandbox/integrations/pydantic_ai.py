@@ -34,8 +34,8 @@ try:
         WorkspaceTimeoutError,
         WorkspaceUnavailableError,
     )
-except ImportError as e:  # pragma: no cover - the extra's absence is tested in a subprocess
-    raise ImportError(f'docksandbox.integrations.pydantic_ai needs pydantic-ai-slim: pip install "docksandbox[pydantic-ai]" ({e})') from e
+except ImportError as _missing:  # pragma: no cover - the extra's absence is tested in a subprocess
+    raise ImportError(f'docksandbox.integrations.pydantic_ai needs pydantic-ai-slim: pip install "docksandbox[pydantic-ai]" ({_missing})') from _missing
 
 import docksandbox
 from docksandbox import aio

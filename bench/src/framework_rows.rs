@@ -1,0 +1,59 @@
+//! The agent-framework row (issue 27):
+//! - B22: Deep Agents' `execute("true")` through `DockSandboxBackend` vs the Python binding's
+//!   `exec(["true"])`, in the same driver process, on the same warm sandbox.
+
+use crate::stats::pair_row;
+use crate::{Ctx, Row};
+
+type Res<T> = Result<T, String>;
+
+/// B22: a Deep Agents execute vs the binding's exec.
+pub async fn b22_deepagents_execute(ctx: &mut Ctx) -> Res<Vec<Row>> {
+    let skipped = |why: String| {
+        Ok(vec![Row {
+            id: "B22".into(),
+            operation: "Deep Agents `execute(\"true\")` through the adapter".into(),
+            results: vec![],
+            notes: vec![format!("skipped: {why}")],
+        }])
+    };
+    if ctx.ds_python.is_none() {
+        return skipped("no docksandbox Python driver (run sandbox-py/test.sh first)".into());
+    }
+    let ws = ctx.workspace();
+    let sb = ctx.builder(&ws).run().await.map_err(|e| format!("B22: {e}"))?;
+    let name = sb.name().to_string();
+    let lines = [
+        format!("deepagents_execute_true {name}"),
+        format!("exec_true {name}"),
+    ];
+    let mut samples = [Vec::new(), Vec::new()];
+    let mut failed = None;
+    'rounds: for round in 0..ctx.warmup + ctx.iterations {
+        for k in ctx.order(2, round) {
+            let d = ctx.ds_python.as_mut().ok_or("no driver")?;
+            match d.call(&lines[k]).await {
+                Ok(ms) => {
+                    if round >= ctx.warmup {
+                        samples[k].push(ms);
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break 'rounds;
+                }
+            }
+        }
+    }
+    let _ = sb.remove().await;
+    if let Some(e) = failed {
+        return skipped(format!("the driver failed ({e}); is `deepagents` in its virtualenv?"));
+    }
+    Ok(vec![pair_row(
+        "B22",
+        "Deep Agents `execute(\"true\")` through `DockSandboxBackend` (target ≤ 1.2×)",
+        ["docksandbox Deep Agents backend", "docksandbox Python `exec` (peer)"],
+        samples,
+        vec!["the adapter runs `sh -c` (stdout and stderr joined) where the binding runs `true` itself; same process, same warm sandbox".into()],
+    )])
+}
