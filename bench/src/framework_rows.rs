@@ -21,7 +21,11 @@ pub async fn b22_deepagents_execute(ctx: &mut Ctx) -> Res<Vec<Row>> {
         return skipped("no docksandbox Python driver (run sandbox-py/test.sh first)".into());
     }
     let ws = ctx.workspace();
-    let sb = ctx.builder(&ws).run().await.map_err(|e| format!("B22: {e}"))?;
+    let sb = ctx
+        .builder(&ws)
+        .run()
+        .await
+        .map_err(|e| format!("B22: {e}"))?;
     let name = sb.name().to_string();
     let lines = [
         format!("deepagents_execute_true {name}"),
@@ -47,7 +51,9 @@ pub async fn b22_deepagents_execute(ctx: &mut Ctx) -> Res<Vec<Row>> {
     }
     let _ = sb.remove().await;
     if let Some(e) = failed {
-        return skipped(format!("the driver failed ({e}); is `deepagents` in its virtualenv?"));
+        return skipped(format!(
+            "the driver failed ({e}); is `deepagents` in its virtualenv?"
+        ));
     }
     Ok(vec![pair_row(
         "B22",

@@ -317,7 +317,7 @@ mod tests {
                 let dir = tempfile::tempdir().unwrap();
                 let bounds = docksandbox::Bounds::new([dir.path()]).unwrap();
                 let mut req = run.into_request();
-                if bounds.shape_request(&mut req).is_ok() {
+                if req.shape_within(&bounds).is_ok() {
                     if let Ok(spec) = req.builder().and_then(|b| b.build()) {
                         let _ = bounds.check(&spec);
                     }

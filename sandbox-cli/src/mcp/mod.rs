@@ -34,7 +34,7 @@ pub async fn mcp(g: &Global, a: McpArgs) -> Outcome {
     };
     bounds.widen_network = a.allow_policy_changes;
     // The server's own network, checked before any client asks.
-    bounds.shape_request(&mut docksandbox::RunRequest::default())?;
+    docksandbox::RunRequest::default().shape_within(&bounds)?;
     let server = tools::Server::new(client, bounds, a.allow_policy_changes);
     match &a.http {
         None => {

@@ -150,7 +150,7 @@ impl Server {
     async fn sandbox_run(&self, params: Parameters<RunArgs>) -> ToolResult<RunResult> {
         let a = params.0;
         let mut req = a.into_request();
-        self.bounds.shape_request(&mut req).map_err(say)?;
+        req.shape_within(&self.bounds).map_err(say)?;
         let spec = req.builder().and_then(|b| b.build()).map_err(say)?;
         let sb = self
             .client

@@ -1,14 +1,12 @@
 //! Bounds a front door sets that its callers cannot exceed (the MCP server's `--root`,
 //! `--template`, `--max-sandboxes`, `--network`…): where sandboxes may be made, from which
 //! templates, how many, and the network they get. The caller's request gets the front door's
-//! network first ([`Bounds::shape_request`]); the spec is checked after validation, before
+//! network first ([`RunRequest::shape_within`](crate::RunRequest::shape_within)); the spec is checked after validation, before
 //! anything is made.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::lifecycle::request::RunRequest;
-use crate::model::network::NetworkMode;
 use crate::model::spec::SandboxSpec;
 
 /// What callers of a front door may ask for.
@@ -26,7 +24,7 @@ pub struct Bounds {
     pub templates: Option<Vec<String>>,
     /// At most this many sandboxes under the roots (`None`: no limit).
     pub max_sandboxes: Option<usize>,
-    /// The network callers' sandboxes get (as [`RunRequest`]'s fields of the same names)
+    /// The network callers' sandboxes get (as [`crate::RunRequest`]'s fields of the same names)
     /// and, unless `widen_network`, the widest they may ask for.
     pub network: NetworkBounds,
     /// Whether callers may ask for more network than `network` (the MCP server's
@@ -35,7 +33,7 @@ pub struct Bounds {
 }
 
 /// The network a front door gives its callers' sandboxes: the mode, the proxy's default
-/// and its rules, in [`RunRequest`]'s words.
+/// and its rules, in [`crate::RunRequest`]'s words.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkBounds {
     /// `proxy` (when `None`), `none` or `bridge`.
@@ -46,15 +44,6 @@ pub struct NetworkBounds {
     pub allow_hosts: Vec<String>,
     /// Rules the proxy refuses, always added to the caller's.
     pub deny_hosts: Vec<String>,
-}
-
-/// How much a mode lets through: `none` < `proxy` < `bridge`.
-fn reach(mode: NetworkMode) -> u8 {
-    match mode {
-        NetworkMode::None => 0,
-        NetworkMode::Proxy => 1,
-        NetworkMode::Bridge => 2,
-    }
 }
 
 impl Bounds {
@@ -71,73 +60,6 @@ impl Bounds {
             roots: v,
             ..Default::default()
         })
-    }
-
-    /// Gives `req` the front door's network where the caller asked for none, adds its
-    /// refused hosts, and (unless `widen_network`) refuses a request for more: a wider mode,
-    /// `allow` where the front door denies, or hosts it does not allow.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let mut b = docksandbox::Bounds::new([dir.path()]).unwrap();
-    /// b.network.network = Some("none".into());
-    /// let mut req = docksandbox::RunRequest::default();
-    /// b.shape_request(&mut req).unwrap();
-    /// assert_eq!(req.network.as_deref(), Some("none"));
-    /// let mut wider = docksandbox::RunRequest { network: Some("bridge".into()), ..Default::default() };
-    /// assert!(b.shape_request(&mut wider).is_err());
-    /// ```
-    pub fn shape_request(&self, req: &mut RunRequest) -> Result<()> {
-        let nb = &self.network;
-        let given = |v: &Option<String>, field: &str| -> Result<NetworkMode> {
-            match v.as_deref() {
-                None => Ok(NetworkMode::Proxy),
-                Some(s) => s.parse().map_err(|_| {
-                    Error::invalid(
-                        field,
-                        format!("`{s}` is not a network: proxy, none or bridge"),
-                    )
-                }),
-            }
-        };
-        let ours = given(&nb.network, "network")?;
-        if req.network.is_none() {
-            req.network = nb.network.clone();
-        }
-        let theirs = given(&req.network, "network")?;
-        let denies = |p: &Option<String>| p.as_deref() == Some("deny");
-        if !self.widen_network {
-            if reach(theirs) > reach(ours) {
-                return Err(Error::invalid(
-                    "network",
-                    format!("`{theirs}` is more network than this server gives (`{ours}`); the user can start it with --allow-policy-changes"),
-                ));
-            }
-            if denies(&nb.network_policy) && req.network_policy.as_deref() == Some("allow") {
-                return Err(Error::invalid(
-                    "network_policy",
-                    "`allow` is more network than this server gives (`deny`); the user can start it with --allow-policy-changes",
-                ));
-            }
-            if let Some(h) = req.allow_hosts.iter().find(|h| !nb.allow_hosts.contains(h)) {
-                return Err(Error::invalid(
-                    "allow_hosts",
-                    format!("`{h}` is not among the hosts this server allows ({}); the user can start it with --allow-policy-changes", if nb.allow_hosts.is_empty() { "none".to_string() } else { nb.allow_hosts.join(", ") }),
-                ));
-            }
-        }
-        if req.network_policy.is_none() {
-            req.network_policy = nb.network_policy.clone();
-        }
-        if req.allow_hosts.is_empty() {
-            req.allow_hosts = nb.allow_hosts.clone();
-        }
-        for d in &nb.deny_hosts {
-            if !req.deny_hosts.contains(d) {
-                req.deny_hosts.push(d.clone());
-            }
-        }
-        Ok(())
     }
 
     /// The allowed roots.

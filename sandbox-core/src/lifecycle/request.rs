@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::lifecycle::bounds::Bounds;
 use crate::lifecycle::builder::SandboxBuilder;
 use crate::lifecycle::client::Client;
 use crate::model::agent::Agent;
 use crate::model::key_value::parse_pair;
 use crate::model::mount::Mount;
+use crate::model::network::NetworkMode;
 use crate::model::network_policy::NetworkPolicy;
 use crate::model::network_rule::{parse_default, parse_rule};
 use crate::sandbox::Sandbox;
@@ -117,6 +119,74 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
+    /// Gives this request a front door's network where the caller asked for none, adds its
+    /// refused hosts, and (unless `bounds.widen_network`) refuses a request for more: a wider
+    /// mode, `allow` where the front door denies, or hosts it does not allow.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut b = docksandbox::Bounds::new([dir.path()]).unwrap();
+    /// b.network.network = Some("none".into());
+    /// let mut req = docksandbox::RunRequest::default();
+    /// req.shape_within(&b).unwrap();
+    /// assert_eq!(req.network.as_deref(), Some("none"));
+    /// let mut wider = docksandbox::RunRequest { network: Some("bridge".into()), ..Default::default() };
+    /// assert!(wider.shape_within(&b).is_err());
+    /// ```
+    pub fn shape_within(&mut self, bounds: &Bounds) -> Result<()> {
+        let req = self;
+        let nb = &bounds.network;
+        let given = |v: &Option<String>, field: &str| -> Result<NetworkMode> {
+            match v.as_deref() {
+                None => Ok(NetworkMode::Proxy),
+                Some(s) => s.parse().map_err(|_| {
+                    Error::invalid(
+                        field,
+                        format!("`{s}` is not a network: proxy, none or bridge"),
+                    )
+                }),
+            }
+        };
+        let ours = given(&nb.network, "network")?;
+        if req.network.is_none() {
+            req.network = nb.network.clone();
+        }
+        let theirs = given(&req.network, "network")?;
+        let denies = |p: &Option<String>| p.as_deref() == Some("deny");
+        if !bounds.widen_network {
+            if reach(theirs) > reach(ours) {
+                return Err(Error::invalid(
+                    "network",
+                    format!("`{theirs}` is more network than this server gives (`{ours}`); the user can start it with --allow-policy-changes"),
+                ));
+            }
+            if denies(&nb.network_policy) && req.network_policy.as_deref() == Some("allow") {
+                return Err(Error::invalid(
+                    "network_policy",
+                    "`allow` is more network than this server gives (`deny`); the user can start it with --allow-policy-changes",
+                ));
+            }
+            if let Some(h) = req.allow_hosts.iter().find(|h| !nb.allow_hosts.contains(h)) {
+                return Err(Error::invalid(
+                    "allow_hosts",
+                    format!("`{h}` is not among the hosts this server allows ({}); the user can start it with --allow-policy-changes", if nb.allow_hosts.is_empty() { "none".to_string() } else { nb.allow_hosts.join(", ") }),
+                ));
+            }
+        }
+        if req.network_policy.is_none() {
+            req.network_policy = nb.network_policy.clone();
+        }
+        if req.allow_hosts.is_empty() {
+            req.allow_hosts = nb.allow_hosts.clone();
+        }
+        for d in &nb.deny_hosts {
+            if !req.deny_hosts.contains(d) {
+                req.deny_hosts.push(d.clone());
+            }
+        }
+        Ok(())
+    }
+
     /// The agent this request names.
     pub fn agent_profile(&self) -> Result<Agent> {
         match (&self.command, Agent::builtin(&self.agent)) {
@@ -305,6 +375,15 @@ impl RunRequest {
     /// Creates or reuses the sandbox on `client`.
     pub async fn run(&self, client: &Client) -> Result<Sandbox> {
         self.builder()?.client(client.clone()).run().await
+    }
+}
+
+/// How much a mode lets through: `none` < `proxy` < `bridge`.
+fn reach(mode: NetworkMode) -> u8 {
+    match mode {
+        NetworkMode::None => 0,
+        NetworkMode::Proxy => 1,
+        NetworkMode::Bridge => 2,
     }
 }
 
