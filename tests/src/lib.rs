@@ -92,6 +92,23 @@ impl TestEnv {
         .collect()
     }
 
+    /// Ids of every container this test made (sandboxes, proxies, forwarders), sorted: what
+    /// "nothing was made" compares, unaffected by other tests on the same engine.
+    pub fn all_labelled(&self) -> Vec<String> {
+        let mut ids: Vec<String> = docker(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label={TEST_LABEL}={}", self.run_id),
+        ])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+        ids.sort();
+        ids
+    }
+
     /// Ids of the egress proxies of this test's sandboxes.
     pub fn proxies(&self) -> Vec<String> {
         docker(&[

@@ -37,7 +37,7 @@ async fn an_ephemeral_sandbox_is_always_new_and_goes_on_close() {
     b.close().await.unwrap();
 
     // `--rm` with the name of an existing sandbox: refused, nothing made.
-    let before = docksandbox_tests::all_container_ids();
+    let before = env.all_labelled();
     let e = env
         .builder(&ws)
         .ephemeral(true)
@@ -49,7 +49,7 @@ async fn an_ephemeral_sandbox_is_always_new_and_goes_on_close() {
         matches!(&e, Error::InvalidSpec { field, .. } if field == "ephemeral"),
         "{e:?}"
     );
-    assert_eq!(docksandbox_tests::all_container_ids(), before);
+    assert_eq!(env.all_labelled(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
