@@ -52,3 +52,59 @@ def test_the_shell_tool_executor(workspace: Path) -> None:
                     await sb.remove()
 
     anyio.run(go)
+
+
+def test_the_sandbox_client(workspace: Path) -> None:
+    """DockSandboxClient as the SDK's sandbox runtime drives it: create with a manifest,
+    start (the manifest applied), exec, write and read, persist the workspace and hydrate
+    another, serialize the state and resume from it, delete."""
+    from agents.sandbox import Manifest
+    from agents.sandbox.entries import File
+    from agents.sandbox.errors import ExecTimeoutError
+
+    from docksandbox.integrations.openai_agents import DockSandboxClient, DockSandboxClientOptions
+
+    other = workspace.parent / f"{workspace.name}-hydrated"
+    other.mkdir()
+
+    async def go() -> None:
+        client = DockSandboxClient()
+        options = DockSandboxClientOptions(str(workspace), template="docksandbox/base:latest", network="none", run_options={"labels": LABELS})
+        manifest = Manifest(entries={"notes/readme.md": File(content=b"from the manifest\n")})
+        session = await client.create(manifest=manifest, options=options)
+        copy = None
+        try:
+            await session.start()
+            assert session.state.manifest.root == str(workspace)
+            assert (workspace / "notes" / "readme.md").read_bytes() == b"from the manifest\n"
+            r = await session.exec("pwd; id -u")
+            assert (r.exit_code, r.stdout.decode()) == (0, f"{workspace}\n{os.getuid()}\n")
+            assert (await session.exec("exit 5")).exit_code == 5
+            with pytest.raises(ExecTimeoutError):
+                await session.exec("sleep 30", timeout=1)
+            import io
+            await session.write(Path("out/data.bin"), io.BytesIO(bytes(range(256))))
+            assert (workspace / "out" / "data.bin").read_bytes() == bytes(range(256))
+            assert (workspace / "out" / "data.bin").stat().st_uid == os.getuid()
+            assert (await session.read(Path("out/data.bin"))).read() == bytes(range(256))
+            with pytest.raises(Exception):
+                await session.read(Path("missing.txt"))
+            assert await session.running()
+
+            archive = await session.persist_workspace()
+            copy = await client.create(options=DockSandboxClientOptions(str(other), template="docksandbox/base:latest", network="none", run_options={"labels": LABELS}))
+            await copy.start()
+            await copy.hydrate_workspace(archive)
+            assert (other / "out" / "data.bin").read_bytes() == bytes(range(256))
+            assert (other / "notes" / "readme.md").read_bytes() == b"from the manifest\n"
+
+            payload = client.serialize_session_state(session.state)
+            resumed = await client.resume(client.deserialize_session_state(payload))
+            assert (await resumed.exec("cat notes/readme.md")).stdout == b"from the manifest\n"
+        finally:
+            await client.delete(session)
+            if copy is not None:
+                await client.delete(copy)
+        assert not any(sb.workspace in (str(workspace), str(other)) for sb in await docksandbox.aio.list())
+
+    anyio.run(go)
