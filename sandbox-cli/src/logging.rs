@@ -1,5 +1,5 @@
 //! Diagnostics on stderr: the core's progress notes as plain `docksandbox: …` lines, or full
-//! tracing output with `--debug`.
+//! tracing output with `--debug` (with each run step's time).
 
 use std::fmt;
 use std::io::IsTerminal;
@@ -17,8 +17,11 @@ pub fn init(debug: bool, quiet: bool) {
     if debug {
         let filter = EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| EnvFilter::new("docksandbox=debug,bollard=info,info"));
+        // Each step of a run (lookup, create, helper_install, start, ready…) prints its
+        // time when it closes: where a slow start spends it.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
             .try_init();

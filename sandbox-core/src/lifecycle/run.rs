@@ -9,6 +9,7 @@ use crate::model::docker_access::DockerAccess;
 use crate::scoped_docker;
 use std::collections::HashMap;
 use std::time::Duration;
+use tracing::Instrument;
 
 use crate::backend::{ContainerDetails, Created, SandboxStatus};
 use crate::egress::proxy;
@@ -52,7 +53,9 @@ pub(crate) async fn run(
     let (spec, made) = tokio::task::spawn_blocking(move || worktree::prepare(spec))
         .await
         .map_err(|e| Error::Client(format!("the worktree step panicked: {e}")))??;
-    let result = run_placed(engine, spec, options).await;
+    let result = run_placed(engine, spec, options)
+        .instrument(tracing::debug_span!("run"))
+        .await;
     if result.is_err() {
         if let Some(m) = made {
             m.undo();
@@ -67,7 +70,11 @@ async fn run_placed(engine: &Engine, spec: SandboxSpec, options: RunOptions) -> 
         return create(engine, &spec, options).await;
     }
     let key = sandbox_key(&spec.workspace, &spec.agent.name);
-    let found = engine.backend.list(&[(KEY, key.as_str())]).await?;
+    let found = engine
+        .backend
+        .list(&[(KEY, key.as_str())])
+        .instrument(tracing::debug_span!("lookup"))
+        .await?;
     if let Some(existing) = found
         .into_iter()
         .filter(|s| !s.labels.contains_key(OWNER_PROCESS))
@@ -161,7 +168,11 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
     let config = container_config(backend.as_ref(), &resolved)?;
     let key = sandbox_key(&resolved.workspace, &resolved.agent.name);
     // A name held by another container is refused before anything (a volume) is made.
-    match backend.inspect(&config.name).await {
+    match backend
+        .inspect(&config.name)
+        .instrument(tracing::debug_span!("name_check"))
+        .await
+    {
         Ok(_) if resolved.ephemeral == Some(true) => {
             return Err(ephemeral_name_taken(&config.name))
         }
@@ -178,6 +189,7 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         }
         TemplateBuilder::new(engine)
             .ensure_template(t, &opts)
+            .instrument(tracing::debug_span!("template"))
             .await?;
     }
     if resolved.credentials == Some(CredentialsMode::Sandbox)
@@ -189,6 +201,7 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         ]);
         backend
             .ensure_volume(&credentials_volume(&resolved.agent.name), &vol_labels)
+            .instrument(tracing::debug_span!("credentials_volume"))
             .await?;
     }
     let proxy_starting = match resolved.network {
@@ -205,6 +218,7 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             let (orphans, starting) = tokio::join!(
                 proxy::remove_orphans(backend.as_ref(), proxy::ORPHAN_AFTER),
                 proxy::ensure_starting(engine, &resolved)
+                    .instrument(tracing::debug_span!("proxy_start"))
             );
             if let Err(e) = orphans {
                 tracing::warn!(error = %e, "could not clean up the proxies of removed sandboxes");
@@ -239,8 +253,9 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         tokio::task::spawn_blocking(move || guard_check::record(&name, &ws))
     };
     let (made, recorded) = tokio::join!(
-        make(engine, spec, &resolved, &config, &key, options),
-        record
+        make(engine, spec, &resolved, &config, &key, options)
+            .instrument(tracing::debug_span!("make")),
+        record.instrument(tracing::debug_span!("guard_record"))
     );
     if let Err(e) = recorded
         .map_err(|e| Error::Client(e.to_string()))
@@ -255,7 +270,10 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
     }
     // The proxy started meanwhile; a sandbox is returned only with its proxy listening.
     if let Some(p) = proxy_starting {
-        let proxied = p.wait().await;
+        let proxied = p
+            .wait()
+            .instrument(tracing::debug_span!("proxy_wait"))
+            .await;
         if let (Ok(sb), Err(e)) = (&made, &proxied) {
             // A sandbox is never left without its proxy: nothing half made stays.
             tracing::warn!(error = %e, "the egress proxy did not start; removing the sandbox");
@@ -321,7 +339,11 @@ async fn make(
     let mut backoff = Duration::from_millis(5);
     let mut pulled = false;
     for _attempt in 0..40 {
-        let created = match backend.create(config).await {
+        let created = match backend
+            .create(config)
+            .instrument(tracing::debug_span!("create"))
+            .await
+        {
             Err(Error::ImageNotFound { .. }) if !pulled => {
                 pulled = true;
                 engine.pull(&config.image).await?;
@@ -359,17 +381,26 @@ async fn make(
                 }
             }
         };
-        if let Err(e) = crate::channel::helper_binary::install(backend.as_ref(), &id).await {
+        if let Err(e) = crate::channel::helper_binary::install(backend.as_ref(), &id)
+            .instrument(tracing::debug_span!("helper_install"))
+            .await
+        {
             tracing::warn!(error = %e, sandbox = %config.name, "could not place the exec helper; this sandbox's commands will use the engine's exec");
         }
         let started = async {
             backend
                 .start(&id)
+                .instrument(tracing::debug_span!("start"))
                 .await
                 .map_err(|e| start_error(&config.name, e))?;
-            let d = backend.inspect(&id).await?;
+            let d = backend
+                .inspect(&id)
+                .instrument(tracing::debug_span!("mount_check"))
+                .await?;
             verify_mounts(config, &d)?;
-            wait_ready(engine, &config.name, &d).await
+            wait_ready(engine, &config.name, &d)
+                .instrument(tracing::debug_span!("ready"))
+                .await
         }
         .await;
         if let Err(e) = started {
