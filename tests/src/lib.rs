@@ -161,16 +161,6 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Every container id on the engine (to check nothing was created).
-pub fn all_container_ids() -> Vec<String> {
-    let mut v: Vec<String> = docker(&["ps", "-aq", "--no-trunc"])
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    v.sort();
-    v
-}
-
 /// `docker inspect` of a container as JSON.
 pub fn docker_inspect(id: &str) -> serde_json::Value {
     let s = docker(&["inspect", id]);

@@ -518,3 +518,47 @@ async fn a_linked_worktree_works_as_the_repository_and_a_rerun_reuses_the_branch
     assert_eq!(again.id(), sb.id());
     sb.remove().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_branches_start_at_once_and_each_commits_on_its_own() {
+    let env = env_or_skip!();
+    let ws = repo(&env, "eight");
+    let before = checkout_bytes(&ws);
+    let names: Vec<String> = (0..8).map(|i| format!("par-{i}")).collect();
+    // All eight made at the same time: the worktrees, sandboxes and git's own locks race.
+    let sbs = futures_util::future::join_all(names.iter().map(|n| on_branch(&env, &ws, n))).await;
+    let commits =
+        futures_util::future::join_all(sbs.iter().zip(&names).map(|(sb, n)| async move {
+            sh(
+                sb,
+                &format!(
+                    "echo {n} > {n}.txt && git add {n}.txt && git commit -qm 'work on {n}' && ls"
+                ),
+            )
+            .await
+        }))
+        .await;
+    for (seen, n) in commits.iter().zip(&names) {
+        assert!(seen.contains(&format!("{n}.txt")), "{n}: {seen}");
+        let others = names
+            .iter()
+            .filter(|o| *o != n && seen.contains(&format!("{o}.txt")));
+        assert_eq!(others.count(), 0, "{n} sees another branch's file: {seen}");
+    }
+    for n in &names {
+        // Exactly its one commit on top of main, with its one file.
+        let log = git(&ws, &["log", "--format=%s", &format!("main..{n}")]);
+        assert_eq!(log, format!("work on {n}"), "{n}");
+        let files = git(&ws, &["show", "--name-only", "--format=", n]);
+        assert_eq!(files, format!("{n}.txt"), "{n}");
+    }
+    assert_eq!(checkout_bytes(&ws), before, "the user's checkout changed");
+    for sb in sbs {
+        sb.remove_with_options(&RemoveOptions {
+            force: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+}

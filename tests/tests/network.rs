@@ -525,7 +525,7 @@ async fn concurrent_runs_make_one_sandbox_and_one_proxy_and_rm_removes_every_par
 async fn bad_network_input_is_refused_naming_the_field_and_creates_nothing() {
     let env = env_or_skip!();
     let ws = env.workspace("net bad");
-    let before = docksandbox_tests::all_container_ids();
+    let before = env.all_labelled();
     for (allow, field) in [
         ("exa mple.com", "allow_hosts[0]"),
         ("10.0.0.0/33", "allow_hosts[0]"),
@@ -567,7 +567,7 @@ async fn bad_network_input_is_refused_naming_the_field_and_creates_nothing() {
         .await
         .unwrap_err();
     assert!(open.to_string().contains("needs --network proxy"), "{open}");
-    assert_eq!(docksandbox_tests::all_container_ids(), before);
+    assert_eq!(env.all_labelled(), before);
 }
 
 #[tokio::test]

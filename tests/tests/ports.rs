@@ -191,7 +191,7 @@ async fn a_taken_host_port_is_named_and_nothing_is_left() {
     let port = taken.local_addr().unwrap().port();
     for network in [NetworkMode::Proxy, NetworkMode::Bridge] {
         let ws = env.workspace(&format!("taken {network}"));
-        let before = docksandbox_tests::all_container_ids();
+        let before = env.all_labelled();
         let e = env
             .builder(&ws)
             .network(network)
@@ -205,7 +205,7 @@ async fn a_taken_host_port_is_named_and_nothing_is_left() {
         }
         assert!(e.to_string().contains("already in use"), "{e}");
         // Nothing half made stays (the proxy's parts are removed in the background).
-        let after = docksandbox_tests::all_container_ids();
+        let after = env.all_labelled();
         let new: Vec<_> = after.iter().filter(|c| !before.contains(c)).collect();
         assert!(new.is_empty(), "{network}: left {new:?}");
     }

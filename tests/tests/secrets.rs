@@ -260,7 +260,7 @@ async fn bad_secrets_are_refused_and_nothing_is_made() {
     std::env::set_var("DS_TEST_CRLF", "abc\r\nX-Evil: 1");
     std::env::set_var("DS_TEST_EMPTY", "");
     std::env::set_var("DS_TEST_OK", "fine");
-    let before = docksandbox_tests::all_container_ids();
+    let before = env.all_labelled();
     let cases: Vec<(docksandbox::SandboxBuilder, &str)> = vec![
         (
             env.builder(&ws)
@@ -316,7 +316,7 @@ async fn bad_secrets_are_refused_and_nothing_is_made() {
         .build()
         .is_ok());
     assert!(docksandbox::secrets_from_flags(&[], &["NOPE=a.test".into()], None).is_err());
-    assert_eq!(docksandbox_tests::all_container_ids(), before);
+    assert_eq!(env.all_labelled(), before);
 }
 
 #[tokio::test]

@@ -107,7 +107,7 @@ async fn writable_directories_outside_the_workspace_or_in_rw_mode_are_refused() 
     let ws = std::fs::canonicalize(env.workspace("ro bad")).unwrap();
     let outside = std::fs::canonicalize(env.workspace("elsewhere")).unwrap();
     std::os::unix::fs::symlink(&outside, ws.join("link")).unwrap();
-    let before = docksandbox_tests::all_container_ids();
+    let before = env.all_labelled();
     for (mode, dir) in [
         (WorkspaceMode::ReadOnly, outside.display().to_string()),
         (WorkspaceMode::ReadOnly, "../elsewhere".to_string()),
@@ -129,7 +129,7 @@ async fn writable_directories_outside_the_workspace_or_in_rw_mode_are_refused() 
             other => panic!("{mode} --writable {dir}: expected InvalidSpec, got {other:?}"),
         }
     }
-    assert_eq!(docksandbox_tests::all_container_ids(), before);
+    assert_eq!(env.all_labelled(), before);
     assert!(!outside.join("x").exists());
 }
 
