@@ -52,8 +52,10 @@ spare_disk "$fuzz_target_dir"
 
 echo "== main job (README's first command: scripts/main-job.sh, the quick start on this directory)"
 scripts/main-job.sh || status=$?
-main_job=$(docker ps -aq --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell)
-[ -z "$main_job" ] || docker rm -f $main_job >/dev/null
+# Removed through the CLI, so that its egress proxy and network go with it.
+for main_job in $(docker ps -a --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell --format '{{.Names}}'); do
+  "${CARGO_TARGET_DIR:-$PWD/target}/debug/docksandbox" rm -f "$main_job" >/dev/null 2>&1 || docker rm -f "$main_job" >/dev/null
+done
 
 pylog=$(mktemp); nodelog=$(mktemp)
 if [ -f sandbox-py/pyproject.toml ] && [ -x sandbox-py/test.sh ]; then
