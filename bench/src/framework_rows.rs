@@ -31,30 +31,16 @@ pub async fn b22_deepagents_execute(ctx: &mut Ctx) -> Res<Vec<Row>> {
         format!("deepagents_execute_true {name}"),
         format!("exec_true {name}"),
     ];
-    let mut samples = [Vec::new(), Vec::new()];
-    let mut failed = None;
-    'rounds: for round in 0..ctx.warmup + ctx.iterations {
-        for k in ctx.order(2, round) {
-            let d = ctx.ds_python.as_mut().ok_or("no driver")?;
-            match d.call(&lines[k]).await {
-                Ok(ms) => {
-                    if round >= ctx.warmup {
-                        samples[k].push(ms);
-                    }
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break 'rounds;
-                }
-            }
-        }
-    }
+    let got = ctx.ds_python_pair([&lines[0], &lines[1]]).await;
     let _ = sb.remove().await;
-    if let Some(e) = failed {
-        return skipped(format!(
-            "the driver failed ({e}); is `deepagents` in its virtualenv?"
-        ));
-    }
+    let samples = match got {
+        Ok(s) => s,
+        Err(e) => {
+            return skipped(format!(
+                "the driver failed ({e}); is `deepagents` in its virtualenv?"
+            ));
+        }
+    };
     Ok(vec![pair_row(
         "B22",
         "Deep Agents `execute(\"true\")` through `DockSandboxBackend` (target ≤ 1.2×)",

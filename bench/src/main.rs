@@ -89,6 +89,25 @@ impl Ctx {
     pub fn order(&self, names: usize, i: usize) -> Vec<usize> {
         (0..names).map(|k| (k + i) % names).collect()
     }
+
+    /// Two operations of the docksandbox Python driver, interleaved (order rotated) over the
+    /// warm-up and the iterations: the samples of each, or the driver's first error.
+    pub async fn ds_python_pair(&mut self, lines: [&str; 2]) -> Result<[Vec<f64>; 2], String> {
+        let mut samples = [Vec::new(), Vec::new()];
+        for round in 0..self.warmup + self.iterations {
+            for k in self.order(2, round) {
+                let d = self
+                    .ds_python
+                    .as_mut()
+                    .ok_or("no docksandbox Python driver")?;
+                let ms = d.call(lines[k]).await?;
+                if round >= self.warmup {
+                    samples[k].push(ms);
+                }
+            }
+        }
+        Ok(samples)
+    }
 }
 
 /// One row of results.

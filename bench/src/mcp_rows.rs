@@ -34,31 +34,16 @@ pub async fn b18_mcp_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
     let name = sb.name().to_string();
     let mcp_line = format!("mcp_exec_true {name} {} {}", root.display(), cli.display());
     let plain_line = format!("exec_true {name}");
-    let mut samples = [Vec::new(), Vec::new()];
-    let mut failed = None;
-    'rounds: for round in 0..ctx.warmup + ctx.iterations {
-        for k in ctx.order(2, round) {
-            let line = if k == 0 { &mcp_line } else { &plain_line };
-            let d = ctx.ds_python.as_mut().ok_or("no driver")?;
-            match d.call(line).await {
-                Ok(ms) => {
-                    if round >= ctx.warmup {
-                        samples[k].push(ms);
-                    }
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break 'rounds;
-                }
-            }
-        }
-    }
+    let got = ctx.ds_python_pair([&mcp_line, &plain_line]).await;
     let _ = sb.remove().await;
-    if let Some(e) = failed {
-        return skipped(format!(
-            "the driver failed ({e}); is the `mcp` package in its virtualenv?"
-        ));
-    }
+    let samples = match got {
+        Ok(s) => s,
+        Err(e) => {
+            return skipped(format!(
+                "the driver failed ({e}); is the `mcp` package in its virtualenv?"
+            ));
+        }
+    };
     Ok(vec![pair_row(
         "B18",
         "`sandbox_exec` of `true` over stdio MCP from the Python `mcp` client (target ≤ 3×)",

@@ -7,36 +7,34 @@ from typing import Any, Optional
 import docksandbox
 
 
+def _one_of(sandbox: Optional[Any], name: Optional[str], run_options: dict[str, Any]) -> None:
+    """Refuses more than one of: a sandbox, a name, run options."""
+    if sum((sandbox is not None, name is not None, bool(run_options))) > 1:
+        raise TypeError("give a sandbox, or a name, or docksandbox.run's options; not several")
+
+
 def attach(sandbox: Optional[docksandbox.Sandbox], name: Optional[str], run_options: dict[str, Any]) -> docksandbox.Sandbox:
     """``sandbox`` itself; else the sandbox called ``name`` (raising
     :class:`docksandbox.SandboxNotFoundError` when there is none); else
     ``docksandbox.run(**run_options)`` (agent ``shell`` unless given)."""
+    _one_of(sandbox, name, run_options)
     if sandbox is not None:
-        if name is not None or run_options:
-            raise TypeError("give a sandbox, or a name, or docksandbox.run's options; not several")
         return sandbox
     if name is not None:
-        if run_options:
-            raise TypeError("give a name or docksandbox.run's options, not both")
         return docksandbox.get(name)
-    options = {"agent": "shell", **run_options}
-    return docksandbox.run(**options)
+    return docksandbox.run(**{"agent": "shell", **run_options})
 
 
 async def attach_async(sandbox: Optional[Any], name: Optional[str], run_options: dict[str, Any]) -> Any:
     """As :func:`attach`, with :mod:`docksandbox.aio`."""
     from docksandbox import aio
 
+    _one_of(sandbox, name, run_options)
     if sandbox is not None:
-        if name is not None or run_options:
-            raise TypeError("give a sandbox, or a name, or docksandbox.run's options; not several")
         return sandbox
     if name is not None:
-        if run_options:
-            raise TypeError("give a name or docksandbox.run's options, not both")
         return await aio.get(name)
-    options = {"agent": "shell", **run_options}
-    return await aio.run(**options)
+    return await aio.run(**{"agent": "shell", **run_options})
 
 
 def merged(command: str) -> list[str]:
