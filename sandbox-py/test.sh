@@ -26,7 +26,11 @@ echo "== venv $venv ($("$python" --version))"
   "openai-agents==0.25.0"
 
 echo "== pip install ./sandbox-py (maturin builds the native module)"
-"$venv/bin/python" -m pip install --force-reinstall --no-deps ./
+# The dev profile, sharing the Rust tests' compiled dependencies: a release build with LTO
+# costs about 8 of CI's 45 minutes, and these tests check behaviour, not speed
+# (DOCKSANDBOX_PY_PROFILE=release builds what users get).
+MATURIN_PEP517_ARGS="--profile ${DOCKSANDBOX_PY_PROFILE:-dev}" \
+  "$venv/bin/python" -m pip install --force-reinstall --no-deps ./
 
 echo "== pytest"
 status=0

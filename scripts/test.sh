@@ -7,25 +7,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== set-up (toolchains, the Docker engine: installed or started when missing)"
+# Each section's wall time, printed when the next one starts (the budget is 45 minutes).
+section_name=""; section_start=$SECONDS
+section() {
+  [ -z "$section_name" ] || echo "-- $section_name: $((SECONDS - section_start)) s"
+  section_name="$1"; section_start=$SECONDS
+  [ -z "$1" ] || echo "== $1"
+}
+
+section "set-up (toolchains, the Docker engine: installed or started when missing)"
 scripts/setup.sh --all
 
-echo "== images"
+section "images"
 scripts/build-images.sh
 
-echo "== format and lints"
+section "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The core's docs: every public item documented (missing_docs is denied), no broken links.
 RUSTDOCFLAGS="-D warnings -D rustdoc::broken_intra_doc_links" cargo doc -p docksandbox --no-deps --quiet
 
-echo "== Rust tests (unit, properties, doc, integration against the engine)"
+section "Rust tests (unit, properties, doc, integration against the engine)"
 export CI="${CI:-true}"   # tests fail instead of skipping when the engine is missing
 status=0
 log=$(mktemp)
 if ! cargo test --workspace --exclude docksandbox-py --exclude docksandbox-node --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
 
-echo "== fuzz the spec parser and validator and the scoped-docker proxy briefly (the long runs: fuzz/README.md)"
+section "fuzz the spec parser and validator and the scoped-docker proxy briefly (the long runs: fuzz/README.md)"
 # libFuzzer needs nightly flags: RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.
 fuzzlog=$(mktemp)
 if ! cargo fuzz --help >/dev/null 2>&1; then
@@ -50,7 +58,7 @@ rm -f "$fuzzlog"
 spare_disk() { [ "${DOCKSANDBOX_SPARE_DISK:-0}" = 1 ] && rm -rf "$@" || true; }
 spare_disk "$fuzz_target_dir"
 
-echo "== main job (README's first command: scripts/main-job.sh, the quick start on this directory)"
+section "main job (README's first command: scripts/main-job.sh, the quick start on this directory)"
 scripts/main-job.sh || status=$?
 # Removed through the CLI, so that its egress proxy and network go with it.
 for main_job in $(docker ps -a --filter "label=docksandbox.workspace=$(pwd -P)" --filter label=docksandbox.agent=shell --format '{{.Names}}'); do
@@ -59,25 +67,27 @@ done
 
 pylog=$(mktemp); nodelog=$(mktemp)
 if [ -f sandbox-py/pyproject.toml ] && [ -x sandbox-py/test.sh ]; then
-  echo "== Python package"
+  section "Python package"
   if ! sandbox-py/test.sh 2>&1 | tee "$pylog"; then status=1; fi
 fi
 if [ -f sandbox-node/package.json ] && [ -x sandbox-node/test.sh ]; then
-  echo "== Node package"
+  section "Node package"
   if ! sandbox-node/test.sh 2>&1 | tee "$nodelog"; then status=1; fi
   spare_disk "${CARGO_TARGET_DIR:-$PWD/target}/x86_64-unknown-linux-gnu"   # napi's own --target tree
 fi
 
-echo "== README snippets and examples (scripts/run-snippets.sh)"
+section "README snippets and examples (scripts/run-snippets.sh)"
 if ! scripts/run-snippets.sh 2>&1 | tee -a "$log"; then status=1; fi
 
-echo "== benchmark smoke test (quick mode, so the benchmark cannot rot)"
+section "benchmark smoke test (quick mode, so the benchmark cannot rot)"
 if py=$(bench/setup-peers.sh); then
   DOCKSANDBOX_BENCH_PYTHON="$py" cargo run --quiet -p docksandbox-bench -- --quick || status=$?
 else
   echo "benchmark peers could not be installed" >&2; status=1
 fi
 
+section ""
+echo "total: $SECONDS s"
 # Tests remove their containers; this catches any left by a crashed test run.
 leftover=$(docker ps -aq --filter label=dev.docksandbox.test-run)
 [ -z "$leftover" ] || docker rm -f $leftover >/dev/null
