@@ -14,6 +14,9 @@
 //! `DEP_DOCKSANDBOX_EXECD_ROOT` / `DEP_DOCKSANDBOX_PROXY_ROOT`), so a build of the published
 //! crate finds them in the registry as a build of this workspace finds them beside it.
 //!
+//! Beside each program, `<program>.sha256`: the lowercase hex SHA-256 of what is embedded (an
+//! empty program's too), so that names derived from it cost nothing at run time.
+//!
 //! `DOCKSANDBOX_EXECD=/path/to/docksandbox-execd` and `DOCKSANDBOX_PROXY=/path/to/docksandbox-proxy`
 //! embed prebuilt programs instead.
 
@@ -59,6 +62,7 @@ fn embed(out: &Path, crate_dir: &Path, bin: &str, var: &str, without: &str) {
     }
     if let Some(prebuilt) = env::var_os(var) {
         std::fs::copy(&prebuilt, &dest).unwrap_or_else(|e| panic!("copy {var}: {e}"));
+        write_digest(&dest);
         return;
     }
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
@@ -85,6 +89,20 @@ fn embed(out: &Path, crate_dir: &Path, bin: &str, var: &str, without: &str) {
         }
         None => std::fs::write(&dest, b"").expect("write an empty placeholder"),
     }
+    write_digest(&dest);
+}
+
+/// Writes `<program>.sha256` beside the embedded `program`.
+fn write_digest(program: &Path) {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(program).expect("read the embedded program");
+    let hex: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut name = program.as_os_str().to_owned();
+    name.push(".sha256");
+    std::fs::write(name, hex).expect("write the program's digest");
 }
 
 /// `<outer target dir>/docksandbox-helpers`: shared by every profile, apart from the outer build's

@@ -15,6 +15,8 @@ pub(crate) struct Engine {
     pub(crate) backend: Arc<dyn Backend>,
     /// Where progress goes (the CLI's bar, a binding's callback), when anyone listens.
     pub(crate) progress: Option<ProgressFn>,
+    /// The exec helper's volume once found or filled (`channel/helper_volume.rs`).
+    pub(crate) helper_volume: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -27,6 +29,15 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// An engine on `backend`, nobody listening to its progress.
+    pub(crate) fn new(backend: Arc<dyn Backend>) -> Self {
+        Engine {
+            backend,
+            progress: None,
+            helper_volume: Arc::default(),
+        }
+    }
+
     /// Reports one step to the observer, if any.
     pub(crate) fn report(&self, p: &Progress) {
         if let Some(f) = &self.progress {

@@ -50,6 +50,7 @@ pub use backend::{
     EngineSocket, ExecControl, ExecEvent, ExecProcess, ExecRequest, ExecStdin, ImageDetails,
     MountKind, MountRequest, NetworkRequest, ResourceUsage, SandboxStatus, SecuritySettings,
 };
+pub use channel::helper_volume::HELPER_VOLUME_ENV;
 pub use channel::CHANNEL_ENV;
 pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
 pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;

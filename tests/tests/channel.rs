@@ -12,7 +12,7 @@ use docksandbox_tests::{docker, env_or_skip};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-const HELPER: &str = "/mnt/docksandbox/execd";
+const HELPER: &str = "/mnt/docksandbox/bin/execd";
 
 /// The command line of the process that started a command: `HELPER serve` through the
 /// channel; through the engine's exec the parent is outside the container (pid 0, no file).
@@ -67,6 +67,46 @@ async fn commands_run_through_the_helper_which_is_root_only_and_listens_on_nothi
         .await
         .unwrap();
     assert_eq!(out.stdout_str(), "700 0\n", "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_helper_comes_from_one_shared_volume_that_no_sandbox_can_write() {
+    let env = env_or_skip!();
+    let (a, b) = (env.workspace("shared a"), env.workspace("shared b"));
+    let (a, b) = tokio::join!(env.builder(&a).run(), env.builder(&b).run());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mount_of = |id: &str| {
+        docker(&[
+            "inspect",
+            "-f",
+            "{{range .Mounts}}{{if eq .Destination \"/mnt/docksandbox/bin\"}}{{.Type}} {{.Name}} {{.RW}}{{end}}{{end}}",
+            id,
+        ])
+        .trim()
+        .to_string()
+    };
+    let (ma, mb) = (mount_of(a.id()), mount_of(b.id()));
+    assert!(
+        ma.starts_with("volume docksandbox-execd-") && ma.ends_with(" false"),
+        "{ma}"
+    );
+    assert_eq!(ma, mb, "both sandboxes mount the same helper volume");
+    // Root in one sandbox cannot change what the other runs.
+    let out = a
+        .exec_with(
+            [
+                "sh",
+                "-c",
+                &format!("echo x > {HELPER} || echo refused; touch /mnt/docksandbox/bin/new || echo refused"),
+            ],
+            ExecOptions::default().user("0:0"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stdout_str(), "refused\nrefused\n", "{out:?}");
+    assert_eq!(parent_of_a_command(&b).await, format!("{HELPER} serve"));
+    let out = b.exec(["true"]).await.unwrap();
+    assert_eq!(out.exit_code, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -299,7 +339,12 @@ async fn a_terminal_process_is_resized_through_the_helper() {
 async fn a_sandbox_without_the_helper_uses_the_engines_exec() {
     let env = env_or_skip!();
     let ws = env.workspace("old");
-    let made = env.builder(&ws).run().await.unwrap();
+    // Copied in (its volume is read-only), then removed: as a sandbox made before the helper
+    // existed. (Other tests creating meanwhile copy theirs too, which they do not notice.)
+    std::env::set_var(docksandbox::HELPER_VOLUME_ENV, "off");
+    let made = env.builder(&ws).run().await;
+    std::env::remove_var(docksandbox::HELPER_VOLUME_ENV);
+    let made = made.unwrap();
     // As a sandbox made before the helper existed: no helper file.
     docker(&["exec", "-u", "0:0", made.id(), "rm", HELPER]);
     let sb = env.client.get(made.name()).await.unwrap();

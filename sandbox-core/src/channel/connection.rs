@@ -388,7 +388,7 @@ async fn write_loop(
 mod tests {
     #[test]
     fn a_missing_helper_is_told_apart_from_a_broken_one() {
-        let engine = br#"OCI runtime exec failed: exec failed: unable to start container process: exec: "/mnt/docksandbox/execd": stat /mnt/docksandbox/execd: no such file or directory: unknown"#;
+        let engine = br#"OCI runtime exec failed: exec failed: unable to start container process: exec: "/mnt/docksandbox/bin/execd": stat /mnt/docksandbox/bin/execd: no such file or directory: unknown"#;
         assert!(super::missing(engine));
         assert!(!super::missing(b"exec format error"));
         assert!(!super::missing(b"/lib/ld-musl: no such file or directory"));

@@ -11,9 +11,17 @@ use crate::model::paths::EXECD_PATH;
 /// The static helper binary; empty when this build could not make one (see `build.rs`).
 static BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/docksandbox-execd"));
 
+/// [`BINARY`]'s SHA-256, hex (written by `build.rs`).
+static DIGEST: &str = include_str!(concat!(env!("OUT_DIR"), "/docksandbox-execd.sha256"));
+
 /// The helper's bytes, when this build carries it.
 pub(crate) fn embedded() -> Option<&'static [u8]> {
     (!BINARY.is_empty()).then_some(BINARY)
+}
+
+/// The embedded helper's SHA-256 (hex), when this build carries it.
+pub(crate) fn digest() -> Option<&'static str> {
+    embedded().map(|_| DIGEST)
 }
 
 /// Places the helper into the created (not yet started) container `id`. A no-op when this

@@ -5,6 +5,7 @@
 
 mod connection;
 pub(crate) mod helper_binary;
+pub(crate) mod helper_volume;
 mod process;
 
 use std::sync::Arc;

@@ -3,15 +3,16 @@
 //! of the program, so a changed program gets a new image.
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::label_keys::VERSION;
-use crate::model::naming::hex;
 
 /// The static proxy program; empty when this build could not make one (see `build.rs`).
 static BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/docksandbox-proxy"));
+
+/// [`BINARY`]'s SHA-256, hex (written by `build.rs`).
+static DIGEST: &str = include_str!(concat!(env!("OUT_DIR"), "/docksandbox-proxy.sha256"));
 
 /// The user the proxy runs as (nobody), owner of its state directory.
 pub(crate) const PROXY_USER: u64 = 65534;
@@ -27,7 +28,7 @@ pub(crate) fn tag() -> Result<String> {
             reason: "this docksandbox was built without its egress proxy program (the static build failed: install the musl target with `rustup target add x86_64-unknown-linux-musl` and rebuild), so `--network proxy` cannot work; use --network none".into(),
         });
     }
-    let hash = hex(&Sha256::digest(BINARY)[..6]);
+    let hash = &DIGEST[..12];
     Ok(format!("docksandbox/proxy:{}-{hash}", crate::VERSION))
 }
 

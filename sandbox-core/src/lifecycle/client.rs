@@ -50,10 +50,7 @@ impl Client {
     /// Uses any backend.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
         Client {
-            engine: Engine {
-                backend,
-                progress: None,
-            },
+            engine: Engine::new(backend),
         }
     }
 

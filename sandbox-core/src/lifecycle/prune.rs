@@ -26,7 +26,8 @@ pub struct PruneOptions {
     pub dry_run: bool,
     /// Also docksandbox's images (templates) that no container uses.
     pub images: bool,
-    /// Also the agents' credentials volumes (their logins) that no sandbox uses.
+    /// Also the agents' credentials volumes (their logins) that no sandbox uses, and the exec
+    /// helper volumes of other docksandbox builds that no sandbox mounts.
     pub volumes: bool,
 }
 
@@ -153,6 +154,16 @@ impl Client {
                     match backend.remove_volume(&v).await {
                         Ok(()) => {}
                         // Still mounted by a container docksandbox does not list: it stays.
+                        Err(crate::Error::Engine { status: 409, .. }) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                report.volumes.push(v);
+            }
+            for v in crate::channel::helper_volume::of_other_builds(backend.as_ref()).await? {
+                if !o.dry_run {
+                    match backend.remove_volume(&v).await {
+                        Ok(()) => {}
                         Err(crate::Error::Engine { status: 409, .. }) => continue,
                         Err(e) => return Err(e),
                     }

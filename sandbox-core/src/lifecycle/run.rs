@@ -12,6 +12,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::backend::{ContainerDetails, Created, SandboxStatus};
+use crate::channel::helper_volume;
 use crate::egress::proxy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -165,7 +166,7 @@ async fn wait_ready(engine: &Engine, name: &str, d: &ContainerDetails) -> Result
 async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
     let backend = &engine.backend;
     let resolved = spec.resolved();
-    let config = container_config(backend.as_ref(), &resolved)?;
+    let mut config = container_config(backend.as_ref(), &resolved)?;
     let key = sandbox_key(&resolved.workspace, &resolved.agent.name);
     // A name held by another container is refused before anything (a volume) is made.
     match backend
@@ -191,6 +192,13 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             .ensure_template(t, &opts)
             .instrument(tracing::debug_span!("template"))
             .await?;
+    }
+    // The exec helper from its read-only volume, made once per engine and helper build.
+    if let Some(v) = helper_volume::ready(engine, &config.image)
+        .instrument(tracing::debug_span!("helper_volume"))
+        .await
+    {
+        config.mounts.push(helper_volume::mount(&v));
     }
     if resolved.credentials == Some(CredentialsMode::Sandbox)
         && !resolved.agent.credential_paths.is_empty()
@@ -381,7 +389,9 @@ async fn make(
                 }
             }
         };
-        if let Err(e) = crate::channel::helper_binary::install(backend.as_ref(), &id)
+        if helper_volume::mounted(config) {
+            // In its volume already.
+        } else if let Err(e) = crate::channel::helper_binary::install(backend.as_ref(), &id)
             .instrument(tracing::debug_span!("helper_install"))
             .await
         {

@@ -41,5 +41,8 @@ pub const OWNER_PROCESS: &str = "docksandbox.owner-process";
 pub const EXPIRES: &str = "docksandbox.expires";
 /// On a sandbox stopped when idle: after how many seconds without use.
 pub const IDLE_STOP: &str = "docksandbox.idle-stop";
+/// On the exec helper's volumes and their filler: the helper build's digest
+/// (`channel/helper_volume.rs`).
+pub const EXECD: &str = "docksandbox.execd";
 /// A branch sandbox's branch (`run --branch`): `docksandbox diff fix-login` finds it by it.
 pub const BRANCH: &str = "docksandbox.branch";

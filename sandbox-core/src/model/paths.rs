@@ -6,8 +6,15 @@ use std::path::PathBuf;
 /// Directory inside every sandbox reserved for docksandbox (credentials volume and helpers).
 pub const INTERNAL_DIR: &str = "/mnt/docksandbox";
 
-/// Where the in-sandbox process server lives inside every sandbox (root-only, mode 0700).
-pub(crate) const EXECD_PATH: &str = "/mnt/docksandbox/execd";
+/// Where the in-sandbox process server lives inside every sandbox (root-only, mode 0700):
+/// [`EXECD_FILE`] in [`EXECD_DIR`].
+pub(crate) const EXECD_PATH: &str = "/mnt/docksandbox/bin/execd";
+
+/// The directory of [`EXECD_PATH`]: where the helper's read-only volume is mounted.
+pub(crate) const EXECD_DIR: &str = "/mnt/docksandbox/bin";
+
+/// The helper's file name in [`EXECD_DIR`].
+pub(crate) const EXECD_FILE: &str = "execd";
 
 /// Where the per-agent credentials volume is mounted.
 pub(crate) const CREDENTIALS_DIR: &str = "/mnt/docksandbox/credentials";

@@ -43,10 +43,7 @@ impl Sandbox {
             if self.status().await? != SandboxStatus::Running {
                 return Ok(());
             }
-            let engine = Engine {
-                backend: backend.clone(),
-                progress: None,
-            };
+            let engine = Engine::new(backend.clone());
             proxy::ensure(&engine, self.spec()).await?;
         }
         let _ = self.inner.egress_checked.set(());

@@ -67,10 +67,7 @@ impl Sandbox {
                 format!("{} is already published as {p}", port.container_key()),
             ));
         }
-        let engine = Engine {
-            backend: self.inner.backend.clone(),
-            progress: None,
-        };
+        let engine = Engine::new(self.inner.backend.clone());
         forwarder::ensure(&engine, &self.inner.spec, &port).await
     }
 }
