@@ -38,6 +38,7 @@ mod error;
 mod inbound;
 mod lifecycle;
 mod model;
+mod pool;
 mod progress;
 mod reuse;
 mod sandbox;
@@ -89,6 +90,7 @@ pub use model::validate::{
     absolutize, listen_address, shared_token, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS,
 };
 pub use model::workspace_mode::WorkspaceMode;
+pub use pool::{Pool, PoolStatus};
 pub use progress::{Progress, ProgressFn};
 pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
 pub use sandbox::exec_output::{head_tail, ExecOutput, ExecStream};
@@ -111,7 +113,8 @@ pub use workspace::state_dir::STATE_DIR_ENV;
 /// The label prefix and keys docksandbox stores its state under.
 pub mod label_keys {
     pub use crate::model::label_keys::{
-        AGENT, HOME, KEY, MANAGED, PREFIX, SPEC, SPEC_HASH, USER, VERSION, WORKSPACE,
+        AGENT, HOME, KEY, MANAGED, OWNER_PROCESS, POOL, PREFIX, SPEC, SPEC_HASH, USER, VERSION,
+        WORKSPACE,
     };
     pub use crate::model::paths::INTERNAL_DIR;
 }

@@ -77,6 +77,16 @@ impl TestEnv {
             .label(TEST_LABEL, &self.run_id)
     }
 
+    /// A builder with this test's client and label, on the busybox image, and no workspace:
+    /// what a warm pool takes.
+    pub fn pool_builder(&self) -> SandboxBuilder {
+        Sandbox::builder()
+            .client(self.client.clone())
+            .agent(docksandbox::Shell)
+            .template(BUSYBOX)
+            .label(TEST_LABEL, &self.run_id)
+    }
+
     /// Ids of the sandboxes this test created (their proxies not included).
     pub fn containers(&self) -> Vec<String> {
         docker(&[

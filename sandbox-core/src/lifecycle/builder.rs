@@ -356,8 +356,34 @@ impl SandboxBuilder {
             ttl: self.ttl,
             idle_stop: self.idle_stop,
             branch: self.branch.clone(),
+            pool: None,
         }
         .validate()
+    }
+
+    /// Starts a warm pool of `size` sandboxes of this description (no workspace: each gets a
+    /// fresh empty one; see [`crate::Pool`]).
+    pub async fn pool(self, size: usize) -> Result<crate::Pool> {
+        if self.workspace.is_some() {
+            return Err(Error::invalid(
+                "workspace",
+                "a pool's sandboxes get fresh empty workspaces of their own: leave it unset",
+            ));
+        }
+        let pool_name = self.name.clone();
+        let mut b = self;
+        b.name = None;
+        let client = match b.client.clone() {
+            Some(c) => c,
+            None => Client::connect()?,
+        };
+        b.workspace = Some(crate::pool::member_root());
+        let mut spec = b.build()?;
+        spec.workspace = std::path::PathBuf::new();
+        match pool_name {
+            Some(n) => crate::Pool::named(&client, &n, spec, size).await,
+            None => crate::Pool::new(&client, spec, size).await,
+        }
     }
 
     /// Creates the sandbox, or reuses the one that exists for this workspace and agent

@@ -313,4 +313,7 @@ fn lifetime_labels(spec: &SandboxSpec, labels: &mut HashMap<String, String>) {
     if let Some(b) = &spec.branch {
         labels.insert(crate::model::label_keys::BRANCH.into(), b.name.clone());
     }
+    if let Some(p) = &spec.pool {
+        labels.insert(crate::model::label_keys::POOL.into(), p.clone());
+    }
 }

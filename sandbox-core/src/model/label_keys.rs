@@ -44,5 +44,7 @@ pub const IDLE_STOP: &str = "docksandbox.idle-stop";
 /// On the exec helper's volumes and their filler: the helper build's digest
 /// (`channel/helper_volume.rs`).
 pub const EXECD: &str = "docksandbox.execd";
+/// On a warm pool's sandbox: the pool's name (`docksandbox ls` shows it as pooled).
+pub const POOL: &str = "docksandbox.pool";
 /// A branch sandbox's branch (`run --branch`): `docksandbox diff fix-login` finds it by it.
 pub const BRANCH: &str = "docksandbox.branch";

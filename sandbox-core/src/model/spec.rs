@@ -119,6 +119,10 @@ pub struct SandboxSpec {
     /// other worktrees read-only). One sandbox per repository, branch and agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<Branch>,
+    /// The warm pool this sandbox belongs to (set by [`crate::Pool`], never by hand): its
+    /// workspace is a fresh empty directory of the pool's, removed with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
 }
 
 impl SandboxSpec {
@@ -148,6 +152,7 @@ impl SandboxSpec {
             ttl: None,
             idle_stop: None,
             branch: None,
+            pool: None,
         }
     }
 
