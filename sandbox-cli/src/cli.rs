@@ -75,6 +75,8 @@ pub enum Command {
     Save(SaveArgs),
     /// Remove ephemeral sandboxes whose session died and those past their --ttl; stop those idle past their --idle-stop (every run, ls and exec does this too; run this from a timer).
     Gc,
+    /// Keep throwaway sandboxes of one spec created and started by a server in the background, and hand them out (`pool take`).
+    Pool(PoolArgs),
     /// Serve the Model Context Protocol (stdio, or Streamable HTTP with --http): MCP clients create sandboxes and run commands and file operations in them, within --root.
     Mcp(McpArgs),
     /// Show the version.
@@ -782,4 +784,100 @@ pub struct McpArgs {
     /// Let clients ask for more network than the above, and widen a running sandbox's (the sandbox_network_allow tool)
     #[arg(long)]
     pub allow_policy_changes: bool,
+}
+
+/// `docksandbox pool`.
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    #[command(subcommand)]
+    pub command: PoolCommand,
+}
+
+/// `docksandbox pool start|take|status|stop`.
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Start a pool's server in the background; returns once its sandboxes are ready.
+    Start(PoolStartArgs),
+    /// Hand out one of a pool's sandboxes, running, to you alone: prints its name (then `docksandbox exec NAME …`; `docksandbox rm NAME`, or `pool stop`, removes it).
+    Take(PoolNameArgs),
+    /// Show how many of a pool's sandboxes are ready, starting and taken (every pool's without NAME).
+    Status(PoolStatusArgs),
+    /// Stop a pool: its server ends and every sandbox of the pool, taken or not, is removed.
+    Stop(PoolNameArgs),
+    /// The pool's server (what `pool start` runs in the background).
+    #[command(hide = true)]
+    Serve(PoolStartArgs),
+}
+
+/// `docksandbox pool start`.
+#[derive(Debug, Args)]
+pub struct PoolStartArgs {
+    /// The pool's name (its sandboxes are NAME-xxxxxx)
+    pub name: String,
+
+    /// How many sandboxes it keeps ready
+    #[arg(long, default_value_t = 4)]
+    pub size: usize,
+
+    /// The agent profile of its sandboxes (claude, codex, gemini, copilot or shell)
+    #[arg(long, default_value = "shell")]
+    pub agent: String,
+
+    /// Template image [default: the agent's]
+    #[arg(short = 't', long, value_name = "IMAGE")]
+    pub template: Option<String>,
+
+    /// Set a container environment variable (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Network: proxy (the default), bridge or none
+    #[arg(long, value_name = "proxy|bridge|none")]
+    pub network: Option<String>,
+
+    /// Allow a host through the proxy (repeatable)
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
+    /// Refuse a host through the proxy (repeatable)
+    #[arg(long = "deny-host", value_name = "HOST")]
+    pub deny_hosts: Vec<String>,
+
+    /// What the proxy does with connections no rule decides [default: allow]
+    #[arg(long, value_name = "allow|deny")]
+    pub network_policy: Option<String>,
+
+    /// CPU limit of each sandbox
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<f64>,
+
+    /// Memory limit of each sandbox (512m, 2g, or bytes)
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+
+    /// Process limit of each sandbox
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pids_limit: Option<i64>,
+
+    /// Add a container label (for tooling and tests)
+    #[arg(long = "label", value_name = "KEY=VALUE", hide = true)]
+    pub labels: Vec<String>,
+}
+
+/// `docksandbox pool take|stop NAME`.
+#[derive(Debug, Args)]
+pub struct PoolNameArgs {
+    /// The pool's name
+    pub name: String,
+}
+
+/// `docksandbox pool status [NAME]`.
+#[derive(Debug, Args)]
+pub struct PoolStatusArgs {
+    /// The pool's name [default: every pool]
+    pub name: Option<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }

@@ -38,6 +38,9 @@ fn workspace_cell(s: &SandboxInfo) -> String {
         .as_ref()
         .and_then(|sp| sp.branch.as_ref())
         .and_then(|b| b.repository.clone());
+    if let Some(pool) = s.spec.as_ref().and_then(|sp| sp.pool.as_ref()) {
+        return format!("(pool {pool})");
+    }
     match (&s.branch, repo) {
         (Some(b), Some(repo)) => format!(
             "{} [{} +{}{}]",

@@ -13,6 +13,7 @@ mod logs;
 mod ls;
 mod merge;
 mod network;
+mod pool;
 mod port;
 mod prune;
 mod rm;
@@ -88,6 +89,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
         Command::Save(a) => save::save(&g, a).await,
         Command::Stats(a) => stats::stats(&g, a).await,
         Command::Logs(a) => logs::logs(&g, a).await,
+        Command::Pool(a) => pool::pool(&g, a).await,
         Command::Mcp(a) => crate::mcp::mcp(&g, a).await,
         Command::Version => version::version(),
         Command::Completion(a) => completion::completion(a),

@@ -214,8 +214,31 @@ impl RunRequest {
             ));
         }
         let ws = crate::model::validate::absolutize(self.workspace.as_deref().unwrap_or("."))?;
-        let mut b = SandboxBuilder::default()
-            .workspace(ws)
+        self.builder_with(Some(ws))
+    }
+
+    /// A warm pool of `size` sandboxes of this request (`docksandbox pool start`, Python
+    /// `docksandbox.pool(...)`, Node `ds.pool(...)`): no workspace (each member gets a fresh
+    /// empty one); `name` names the pool. See [`crate::Pool`].
+    pub async fn pool(&self, client: &Client, size: usize) -> Result<crate::Pool> {
+        if self.workspace.is_some() {
+            return Err(Error::invalid(
+                "workspace",
+                "a pool's sandboxes get fresh empty workspaces of their own: leave it unset",
+            ));
+        }
+        self.builder_with(None)?
+            .client(client.clone())
+            .pool(size)
+            .await
+    }
+
+    fn builder_with(&self, ws: Option<std::path::PathBuf>) -> Result<SandboxBuilder> {
+        let mut b = SandboxBuilder::default();
+        if let Some(ws) = ws {
+            b = b.workspace(ws);
+        }
+        let mut b = b
             .agent(self.agent_profile()?)
             .recreate(self.recreate)
             .envs(self.env.clone());

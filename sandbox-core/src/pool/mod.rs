@@ -176,6 +176,12 @@ impl Pool {
         Ok(pool)
     }
 
+    /// Where the server of the pool `name` (`docksandbox pool serve`) listens: a socket in a
+    /// directory only this host user can enter.
+    pub fn control_socket(name: &str) -> std::path::PathBuf {
+        member_root().join(format!("{name}.sock"))
+    }
+
     /// The pool's name.
     pub fn name(&self) -> &str {
         &self.shared.name
