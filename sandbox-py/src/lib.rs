@@ -11,6 +11,7 @@ mod network;
 mod runtime;
 mod sandbox;
 mod stream;
+mod warm_pool;
 mod words;
 mod workspace;
 
@@ -75,6 +76,31 @@ fn run_async<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Boun
     awaitable(py, async move {
         let client = client().map_err(raise)?;
         req.run(&client).await.map(Sandbox::new).map_err(raise)
+    })
+}
+
+/// A warm pool of `size` sandboxes of the request (no workspace).
+#[pyfunction]
+fn pool(py: Python<'_>, request: &Bound<'_, PyAny>, size: usize) -> PyResult<warm_pool::Pool> {
+    let req = self::request(request)?;
+    wait(py, async move {
+        req.pool(&client()?, size).await.map(warm_pool::Pool::new)
+    })
+}
+
+#[pyfunction]
+fn pool_async<'py>(
+    py: Python<'py>,
+    request: &Bound<'py, PyAny>,
+    size: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let req = self::request(request)?;
+    awaitable(py, async move {
+        let client = client().map_err(raise)?;
+        req.pool(&client, size)
+            .await
+            .map(warm_pool::Pool::new)
+            .map_err(raise)
     })
 }
 
@@ -148,6 +174,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GuardReport>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_async, m)?)?;
+    m.add_class::<warm_pool::Pool>()?;
+    m.add_function(wrap_pyfunction!(pool, m)?)?;
+    m.add_function(wrap_pyfunction!(pool_async, m)?)?;
     m.add_function(wrap_pyfunction!(list, m)?)?;
     m.add_function(wrap_pyfunction!(list_async, m)?)?;
     m.add_function(wrap_pyfunction!(get, m)?)?;

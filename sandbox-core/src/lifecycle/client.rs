@@ -197,6 +197,7 @@ impl Client {
 
     /// Every sandbox as a handle, ready for exec and files (one listing request).
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
+        self.collect_quietly().await;
         let backend = &self.engine.backend;
         let all = backend.list(&[(MANAGED, "true")]).await?;
         let mut v: Vec<_> = all

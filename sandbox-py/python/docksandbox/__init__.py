@@ -20,7 +20,7 @@ from __future__ import annotations
 import builtins
 import datetime
 import os
-from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, overload
+from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast, overload
 
 from . import _native
 from ._native import (
@@ -57,12 +57,15 @@ __all__ = [
     "Network",
     "NetworkLog",
     "NetworkOptions",
+    "Pool",
+    "PoolStatus",
     "Sandbox",
     "SandboxError",
     "SandboxNotFoundError",
     "get",
     "guard_check",
     "list",
+    "pool",
     "run",
 ]
 
@@ -682,6 +685,141 @@ def run(
                 branch=branch,
                 branch_from=branch_from,
             )
+        )
+    )
+
+
+class PoolStatus(TypedDict):
+    """A pool's counts (:attr:`Pool.status`)."""
+
+    name: str
+    size: int
+    ready: int
+    starting: int
+    taken: int
+    last_error: Optional[str]
+
+
+class Pool:
+    """Throwaway sandboxes of one spec kept created and started (:func:`pool`).
+
+    :meth:`take` hands one out, running, its exec channel connected, to this caller only, and
+    a replacement starts; use it with ``with`` to have it removed at the end of the block.
+    :meth:`close` (or the end of a ``with pool`` block) removes every member, handed out or
+    not. Members are ephemeral: if this process dies, the next docksandbox call removes them.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Pool) -> None:
+        self._native = native
+
+    @property
+    def name(self) -> str:
+        """The pool's name; its sandboxes are ``NAME-xxxxxx``."""
+        return self._native.name
+
+    @property
+    def status(self) -> PoolStatus:
+        """How many members are ready, starting and taken (no engine call)."""
+        return cast(PoolStatus, self._native.status())
+
+    def take(self) -> Sandbox:
+        """A running member for this caller alone; waits while none is ready. Raises
+        :class:`SandboxError` when its members cannot be made (the engine's reason) or the
+        pool is closed."""
+        return Sandbox(self._native.take())
+
+    def wait_ready(self) -> None:
+        """Waits until ``size`` members are ready."""
+        self._native.wait_ready()
+
+    def close(self) -> None:
+        """Removes every member, ready, handed out or still starting; taking afterwards fails."""
+        self._native.close()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Pool(name={self.name!r}, status={self.status!r})"
+
+
+def _pool_request(**fields: Any) -> dict[str, Any]:
+    """The core's ``RunRequest`` for a pool: :func:`_request`'s fields with no workspace."""
+    req = _request(".", **fields)
+    del req["workspace"]
+    del req["recreate"]
+    return req
+
+
+def pool(
+    template: Optional[str] = None,
+    size: int = 4,
+    *,
+    agent: str = "shell",
+    name: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    cpus: Optional[float] = None,
+    memory: Union[int, str, None] = None,
+    pids_limit: Optional[int] = None,
+    network: Union[str, NetworkOptions, None] = None,
+    allow_hosts: Optional[Sequence[str]] = None,
+    deny_hosts: Optional[Sequence[str]] = None,
+    network_policy: Optional[str] = None,
+    allow_presets: Optional[Sequence[str]] = None,
+    add_hosts: Optional[Sequence[str]] = None,
+    labels: Optional[Mapping[str, str]] = None,
+    command: Optional[Sequence[str]] = None,
+    ca_bundle: Optional[StrPath] = None,
+    secrets: Optional[Mapping[str, Sequence[str]]] = None,
+    secret_files: Optional[Mapping[str, StrPath]] = None,
+    secret_mode: Optional[Literal["proxy", "env"]] = None,
+) -> Pool:
+    """Starts a warm pool keeping ``size`` sandboxes of ``template`` (default: the agent's)
+    created and started in the background, for code that wants a fresh box per task::
+
+        with docksandbox.pool("python:3.12-slim", size=8, network="none") as p:
+            with p.take() as sb:                    # removed at the end of the block
+                print(sb.exec(["python3", "-c", "print(6 * 7)"]).stdout)
+
+    Members have no project: each gets a fresh empty workspace directory of its own (its
+    working directory, removed with it). ``name`` names the pool (default ``pool-xxxxxx``);
+    the other arguments are :func:`run`'s. Bad arguments raise :class:`InvalidSpecError`
+    before anything is made; returns at once (:meth:`Pool.wait_ready` waits for all).
+    """
+    return Pool(
+        _native.pool(
+            _pool_request(
+                agent=agent,
+                template=template,
+                env=env,
+                volumes=None,
+                credentials=None,
+                mount_docker_socket=None,
+                docker=None,
+                name=name,
+                recreate=False,
+                cpus=cpus,
+                memory=memory,
+                network=network,
+                labels=labels,
+                command=command,
+                pids_limit=pids_limit,
+                ca_bundle=ca_bundle,
+                allow_hosts=allow_hosts,
+                deny_hosts=deny_hosts,
+                network_policy=network_policy,
+                allow_presets=allow_presets,
+                add_hosts=add_hosts,
+                secrets=secrets,
+                secret_files=secret_files,
+                secret_mode=secret_mode,
+            ),
+            size,
         )
     )
 

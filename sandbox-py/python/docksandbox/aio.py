@@ -29,13 +29,26 @@ from typing import (
     Optional,
     Sequence,
     Union,
+    cast,
     overload,
 )
 
-from . import Data, NetworkOptions, StrPath, _SandboxBase, _argv, _native, _paths, _request, _since
+from . import (
+    Data,
+    NetworkOptions,
+    PoolStatus,
+    StrPath,
+    _argv,
+    _native,
+    _paths,
+    _pool_request,
+    _request,
+    _SandboxBase,
+    _since,
+)
 from ._native import Change, ExecChunk, ExecResult, GuardReport, SandboxNotFoundError
 
-__all__ = ["Network", "Sandbox", "get", "guard_check", "list", "run"]
+__all__ = ["Network", "Pool", "Sandbox", "get", "guard_check", "list", "pool", "run"]
 
 
 class Network:
@@ -367,6 +380,128 @@ def run(
             branch=branch,
             branch_from=branch_from,
         )
+    )
+
+
+class Pool:
+    """A warm pool with coroutine methods (see :class:`docksandbox.Pool`); ``async with``
+    closes it on exit, and ``async with await pool.take() as sb`` removes ``sb``."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Pool) -> None:
+        self._native = native
+
+    @property
+    def name(self) -> str:
+        """The pool's name."""
+        return self._native.name
+
+    @property
+    def status(self) -> PoolStatus:
+        """How many members are ready, starting and taken (no engine call, so not awaited)."""
+        return cast(PoolStatus, self._native.status())
+
+    async def take(self) -> Sandbox:
+        """A running member for this caller alone (see :meth:`docksandbox.Pool.take`)."""
+        return Sandbox(await self._native.take_async())
+
+    async def wait_ready(self) -> None:
+        """Waits until ``size`` members are ready."""
+        await self._native.wait_ready_async()
+
+    async def close(self) -> None:
+        """Removes every member, ready, handed out or still starting."""
+        await self._native.close_async()
+
+    async def __aenter__(self) -> Pool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"Pool(name={self.name!r}, status={self.status!r})"
+
+
+class _PoolStarting:
+    """What :func:`pool` returns: awaitable, and an async context manager that closes it."""
+
+    __slots__ = ("_request", "_size", "_pool")
+
+    def __init__(self, request: dict[str, Any], size: int) -> None:
+        self._request = request
+        self._size = size
+        self._pool: Optional[Pool] = None
+
+    async def _start(self) -> Pool:
+        return Pool(await _native.pool_async(self._request, self._size))
+
+    def __await__(self) -> Generator[Any, None, Pool]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> Pool:
+        self._pool = await self._start()
+        return self._pool
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+def pool(
+    template: Optional[str] = None,
+    size: int = 4,
+    *,
+    agent: str = "shell",
+    name: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    cpus: Optional[float] = None,
+    memory: Union[int, str, None] = None,
+    pids_limit: Optional[int] = None,
+    network: Union[str, NetworkOptions, None] = None,
+    allow_hosts: Optional[Sequence[str]] = None,
+    deny_hosts: Optional[Sequence[str]] = None,
+    network_policy: Optional[str] = None,
+    allow_presets: Optional[Sequence[str]] = None,
+    add_hosts: Optional[Sequence[str]] = None,
+    labels: Optional[Mapping[str, str]] = None,
+    command: Optional[Sequence[str]] = None,
+    ca_bundle: Optional[StrPath] = None,
+    secrets: Optional[Mapping[str, Sequence[str]]] = None,
+    secret_files: Optional[Mapping[str, StrPath]] = None,
+    secret_mode: Optional[Literal["proxy", "env"]] = None,
+) -> _PoolStarting:
+    """Starts a warm pool (arguments as for :func:`docksandbox.pool`). Await it
+    (``p = await aio.pool(...)``) or use it with ``async with``."""
+    return _PoolStarting(
+        _pool_request(
+            agent=agent,
+            template=template,
+            env=env,
+            volumes=None,
+            credentials=None,
+            mount_docker_socket=None,
+            docker=None,
+            name=name,
+            recreate=False,
+            cpus=cpus,
+            memory=memory,
+            network=network,
+            labels=labels,
+            command=command,
+            pids_limit=pids_limit,
+            ca_bundle=ca_bundle,
+            allow_hosts=allow_hosts,
+            deny_hosts=deny_hosts,
+            network_policy=network_policy,
+            allow_presets=allow_presets,
+            add_hosts=add_hosts,
+            secrets=secrets,
+            secret_files=secret_files,
+            secret_mode=secret_mode,
+        ),
+        size,
     )
 
 
