@@ -62,6 +62,27 @@ export declare class NetworkLogStream {
 }
 
 /**
+ * Throwaway sandboxes of one spec kept created and started. `take()` hands one out, running,
+ * to this caller only (`await using sb = await pool.take()` removes it at the end of the
+ * block); `close()` (or `await using pool = await pool(...)`) removes every one.
+ */
+export declare class Pool {
+  /** The pool's name. */
+  get name(): string
+  /** How many are ready, starting and taken (no engine call). */
+  status(): PoolStatus
+  /**
+   * A running sandbox for this caller alone (its exec channel connected); a replacement
+   * starts. Waits while none is ready; rejects when the pool is closed or cannot make them.
+   */
+  take(): Promise<Sandbox>
+  /** Resolves once `size` sandboxes are ready. */
+  waitReady(): Promise<undefined>
+  /** Removes every sandbox of the pool, ready, handed out or still starting. */
+  close(): Promise<undefined>
+}
+
+/**
  * A sandbox: one container for one (workspace, agent), with the workspace at the same path.
  * Made by `run()` and `get()`; every method returns a promise and never blocks the event loop.
  */
@@ -485,6 +506,63 @@ export interface NetworkPolicyInfo {
    * engine's gateways).
    */
   refused: Array<string>
+}
+
+/**
+ * Starts a warm pool; resolves at once (`waitReady()` waits for all of them). Bad options
+ * reject with `INVALID_SPEC` before anything is made.
+ */
+export declare function pool(options?: PoolOptions | undefined | null): Promise<Pool>
+
+/**
+ * Options of `pool()`: how many to keep ready, the pool's name, and `run()`'s options that a
+ * sandbox without a project takes.
+ */
+export interface PoolOptions {
+  /** How many sandboxes it keeps ready (default 4). */
+  size?: number
+  /** The pool's name (default `pool-xxxxxx`); its sandboxes are `NAME-xxxxxx`. */
+  name?: string
+  /** The agent profile (default `shell`). */
+  agent?: string
+  /** For a custom agent: its program and default arguments. */
+  command?: Array<string>
+  /** Template image (default: the agent's). */
+  template?: string
+  /** Container environment. */
+  env?: Record<string, string>
+  /** CPU limit of each sandbox. */
+  cpus?: number
+  /** Memory limit of each: bytes, or `'512m'`, `'2g'`. */
+  memory?: number | string
+  /** Process limit of each. */
+  pidsLimit?: number
+  /** `proxy` (the default), `bridge` or `none`, or a `NetworkOptions` object. */
+  network?: 'proxy' | 'bridge' | 'none' | NetworkOptions
+  /** Rules the proxy allows. */
+  allowHosts?: Array<string>
+  /** Rules the proxy refuses. */
+  denyHosts?: Array<string>
+  /** What the proxy does with connections no rule decides (default `allow`). */
+  networkPolicy?: 'allow' | 'deny'
+  /** Extra container labels. */
+  labels?: Record<string, string>
+}
+
+/** A pool's counts. */
+export interface PoolStatus {
+  /** The pool's name. */
+  name: string
+  /** How many it keeps ready. */
+  size: number
+  /** Running and waiting to be taken. */
+  ready: number
+  /** Being created and started. */
+  starting: number
+  /** Handed out and not yet removed by the pool. */
+  taken: number
+  /** Why the last sandbox could not be made, if it could not. */
+  lastError?: string
 }
 
 /** A port of a sandbox published on this host. */

@@ -21,10 +21,13 @@ for (const method of ['allow', 'deny']) {
   }
 }
 
-// `await using sb = await run({ ..., ephemeral: true })`: disposed by sb.close().
+// `await using sb = await run({ ..., ephemeral: true })`: disposed by sb.close(); the same
+// for a pool (`await using p = await pool({...})`) and the sandboxes it hands out.
 if (typeof Symbol.asyncDispose === 'symbol') {
-  binding.Sandbox.prototype[Symbol.asyncDispose] = function () {
-    return this.close()
+  for (const Class of [binding.Sandbox, binding.Pool]) {
+    Class.prototype[Symbol.asyncDispose] = function () {
+      return this.close()
+    }
   }
 }
 

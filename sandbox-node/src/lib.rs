@@ -8,6 +8,7 @@ mod error;
 mod info;
 mod network;
 mod options;
+mod pool;
 mod sandbox;
 mod stream;
 mod task;
@@ -25,6 +26,7 @@ pub use network::{
     NetworkPolicyInfo,
 };
 pub use options::{ExecOptions, NetworkOptions, RunOptions};
+pub use pool::{Pool, PoolOptions, PoolStatus};
 pub use sandbox::{ExecResult, Sandbox};
 pub use stream::{ExecChunk, ExecStream, ExecStreamResult};
 pub use workspace::{
