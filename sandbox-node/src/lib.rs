@@ -26,7 +26,7 @@ pub use network::{
     NetworkPolicyInfo,
 };
 pub use options::{ExecOptions, NetworkOptions, RunOptions};
-pub use pool::{Pool, PoolOptions, PoolStatus};
+pub use pool::{pool, Pool, PoolOptions, PoolStatus};
 pub use sandbox::{ExecResult, Sandbox};
 pub use stream::{ExecChunk, ExecStream, ExecStreamResult};
 pub use workspace::{
