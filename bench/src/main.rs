@@ -18,6 +18,7 @@ mod lifetime_rows;
 mod mcp_rows;
 mod network_rows;
 mod rows;
+mod speed_rows;
 mod stats;
 mod workspace_rows;
 
@@ -308,7 +309,10 @@ async fn main() {
     row!("B1", rows::b1_exec(&mut ctx));
     row!("B2", rows::b2_cold(&mut ctx));
     row!("B3", rows::b3_rerun(&mut ctx));
+    row!("B2c", speed_rows::b2c_cli_cold(&mut ctx));
+    row!("B3c", speed_rows::b3c_cli_rerun(&mut ctx));
     row!("B4", rows::b4_parallel(&mut ctx));
+    row!("B4c", speed_rows::b4c_cli_parallel(&mut ctx));
     row!("B5", rows::b5_list(&mut ctx));
     row!("B6", rows::b6_bulk(&mut ctx));
     row!("B7", rows::b7_memory(&mut ctx));
@@ -322,6 +326,7 @@ async fn main() {
     row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
     row!("B17", branch_rows::b17_branch(&mut ctx));
     row!("B18", mcp_rows::b18_mcp_exec(&mut ctx));
+    row!("B21", speed_rows::b21_pool(&mut ctx));
     row!("B22", framework_rows::b22_deepagents_execute(&mut ctx));
     rows::cleanup(&ctx).await;
     print_table(&rows);

@@ -38,7 +38,6 @@ mod error;
 mod inbound;
 mod lifecycle;
 mod model;
-mod pool;
 mod progress;
 mod reuse;
 mod sandbox;
@@ -63,6 +62,7 @@ pub use lifecycle::builder::SandboxBuilder;
 pub use lifecycle::client::Client;
 pub use lifecycle::gc::GcReport;
 pub use lifecycle::network_words::NetworkWords;
+pub use lifecycle::pool::{Pool, PoolStatus};
 pub use lifecycle::prune::{PruneOptions, PruneReport};
 pub use lifecycle::request::RunRequest;
 pub use lifecycle::run::RunOptions;
@@ -90,7 +90,6 @@ pub use model::validate::{
     absolutize, listen_address, shared_token, PATH_MAX, SECRET_HOME_DIRS, SYSTEM_PATHS,
 };
 pub use model::workspace_mode::WorkspaceMode;
-pub use pool::{Pool, PoolStatus};
 pub use progress::{Progress, ProgressFn};
 pub use sandbox::exec_options::{timeout_from_secs, ExecOptions};
 pub use sandbox::exec_output::{head_tail, ExecOutput, ExecStream};

@@ -377,7 +377,7 @@ impl SandboxBuilder {
             Some(c) => c,
             None => Client::connect()?,
         };
-        b.workspace = Some(crate::pool::member_root());
+        b.workspace = Some(crate::lifecycle::pool::member_root());
         let mut spec = b.build()?;
         spec.workspace = std::path::PathBuf::new();
         match pool_name {

@@ -9,6 +9,7 @@ pub(crate) mod entrypoint;
 pub(crate) mod gc;
 pub(crate) mod mount_check;
 pub(crate) mod network_words;
+pub(crate) mod pool;
 pub(crate) mod prune;
 pub(crate) mod request;
 pub(crate) mod run;

@@ -17,6 +17,7 @@ pub(crate) mod network_policy;
 pub(crate) mod network_rule;
 pub(crate) mod owner_process;
 pub(crate) mod paths;
+pub(crate) mod pool_member;
 pub(crate) mod port;
 pub(crate) mod registries;
 pub(crate) mod resources;

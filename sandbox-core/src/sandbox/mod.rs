@@ -283,7 +283,7 @@ impl Sandbox {
         }
         guard_check::forget(&self.inner.name);
         crate::sandbox::activity::forget(&self.inner.name);
-        crate::pool::discard_workspace(&self.inner.spec);
+        crate::model::pool_member::discard_workspace(&self.inner.spec);
         let spec = self.inner.spec.clone();
         crate::workspace::git::blocking(move || {
             crate::workspace::worktree::remove(&spec, delete_branch)

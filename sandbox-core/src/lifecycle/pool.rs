@@ -9,7 +9,7 @@
 //! channel already connected, and a replacement starts. [`Pool::close`] removes the members,
 //! handed out or not.
 
-mod member;
+use crate::model::pool_member as member;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,7 @@ use crate::lifecycle::run::RunOptions;
 use crate::model::spec::SandboxSpec;
 use crate::sandbox::Sandbox;
 
-pub(crate) use member::discard_workspace;
+use crate::model::pool_member::discard_workspace;
 
 /// The directory the pools' member workspaces are made in (a valid workspace to check a
 /// member's spec against).
