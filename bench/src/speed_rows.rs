@@ -62,7 +62,7 @@ async fn cli_run(cli: &Path, label: &str, ws: &Path) -> Res<()> {
 }
 
 /// Removes the bench's sandboxes of workspaces `wss` (untimed).
-async fn remove_for(ctx: &Ctx, wss: &[PathBuf]) {
+async fn remove_for(wss: &[PathBuf]) {
     for ws in wss {
         let filter = format!("label=docksandbox.workspace={}", ws.display());
         if let Ok(ids) = docker_cli(&["ps", "-aq", "--filter", &filter]).await {
@@ -71,7 +71,6 @@ async fn remove_for(ctx: &Ctx, wss: &[PathBuf]) {
             }
         }
     }
-    let _ = ctx;
 }
 
 /// B2c: one cold CLI run vs `docker run --rm`.
@@ -90,7 +89,7 @@ pub async fn b2c_cli_cold(ctx: &mut Ctx) -> Res<Vec<Row>> {
                 let t = Instant::now();
                 cli_run(&cli, &label, &ws).await?;
                 let took = ms(t);
-                remove_for(ctx, &[ws]).await;
+                remove_for(&[ws]).await;
                 took
             } else {
                 let t = Instant::now();
@@ -132,7 +131,7 @@ pub async fn b4c_cli_parallel(ctx: &mut Ctx) -> Res<Vec<Row>> {
                         r?;
                     }
                     let took = ms(t);
-                    remove_for(ctx, &wss).await;
+                    remove_for(&wss).await;
                     took
                 } else {
                     let t = Instant::now();
@@ -189,7 +188,7 @@ pub async fn b3c_cli_rerun(ctx: &mut Ctx) -> Res<Vec<Row>> {
             }
         }
     }
-    remove_for(ctx, &[ws]).await;
+    remove_for(&[ws]).await;
     Ok(vec![pair_row(
         "B3c",
         op,

@@ -19,7 +19,7 @@ use crate::failure::{Failure, Outcome};
 
 pub async fn pool(g: &Global, a: PoolArgs) -> Outcome {
     match a.command {
-        PoolCommand::Start(s) => start(g, s).await,
+        PoolCommand::Start(s) => start(s).await,
         PoolCommand::Serve(s) => serve(g, s).await,
         PoolCommand::Take(n) => {
             let name = ask(&n.name, "take").await?;
@@ -51,7 +51,7 @@ fn request(a: &PoolStartArgs) -> RunRequest {
 
 /// Runs `pool serve` with the same arguments in its own process group, its stderr in
 /// `NAME.log` beside its socket, and waits for its first line: `ready` or `error …`.
-async fn start(g: &Global, a: PoolStartArgs) -> Outcome {
+async fn start(a: PoolStartArgs) -> Outcome {
     if answers(&Pool::control_socket(&a.name)).await {
         return Err(invalid(format!(
             "the pool `{}` is running already (`docksandbox pool stop {}` first)",
@@ -79,7 +79,6 @@ async fn start(g: &Global, a: PoolStartArgs) -> Outcome {
             .process_group(0)
             .spawn()?
     };
-    let _ = g;
     let out = child.stdout.take().expect("piped stdout");
     let line = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
