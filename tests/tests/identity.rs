@@ -89,7 +89,8 @@ async fn credentials_live_in_a_per_agent_volume_that_survives_remove() {
         .unwrap();
     assert_eq!(out.stdout_str(), "token\n{}\n", "{out:?}");
 
-    // Mode None mounts nothing.
+    // Mode None mounts no credentials volume (the exec helper's shared read-only volume is
+    // the only volume left).
     let ws3 = env.workspace("creds-none");
     let sb3 = env
         .builder(&ws3)
@@ -100,7 +101,14 @@ async fn credentials_live_in_a_per_agent_volume_that_survives_remove() {
         .unwrap();
     let mounts = sb3.inspect().await.unwrap().mounts.unwrap();
     assert!(
-        mounts.iter().all(|m| m.kind != MountKind::Volume),
+        mounts.iter().all(|m| m.kind != MountKind::Volume
+            || (m.source.starts_with("docksandbox-execd-") && m.read_only)),
+        "{mounts:?}"
+    );
+    assert!(
+        !mounts
+            .iter()
+            .any(|m| m.target.starts_with("/mnt/docksandbox/credentials")),
         "{mounts:?}"
     );
     let out = sb3

@@ -76,6 +76,30 @@ impl DockerBackend {
         &self.docker
     }
 
+    /// Waits for a removal started by someone else to finish (up to a minute).
+    async fn wait_removed(&self, id: &str) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            match self.docker.inspect_container(id, None).await {
+                Err(e) => {
+                    let e = map(&self.host, e);
+                    return if status(&e) == Some(404) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    };
+                }
+                Ok(_) if std::time::Instant::now() >= deadline => {
+                    return Err(Error::Engine {
+                        status: 409,
+                        message: format!("the removal of `{id}` by another process did not finish"),
+                    })
+                }
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        }
+    }
+
     async fn create_once(&self, config: &ContainerConfig) -> Result<Created> {
         let opts = CreateContainerOptionsBuilder::default()
             .name(&config.name)
@@ -296,10 +320,17 @@ impl Backend for DockerBackend {
             .force(force)
             .v(true)
             .build();
-        self.docker
-            .remove_container(id, Some(opts))
-            .await
-            .map_err(|e| not_found(map(&self.host, e), id))
+        match self.docker.remove_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) => match not_found(map(&self.host, e), id) {
+                // Another process (a concurrent collection) is removing it: done when it is.
+                Error::Engine {
+                    status: 409,
+                    message,
+                } if message.contains("already in progress") => self.wait_removed(id).await,
+                e => Err(e),
+            },
+        }
     }
 
     async fn inspect(&self, id_or_name: &str) -> Result<ContainerDetails> {

@@ -257,17 +257,29 @@ impl Sandbox {
             crate::workspace::worktree::check_removal(&spec, delete_branch, discard)
         })
         .await?;
-        let status = self.status().await?;
-        let live = matches!(
-            status,
-            SandboxStatus::Running | SandboxStatus::Paused | SandboxStatus::Restarting
-        );
-        if !force && live {
-            return Err(Error::Running {
-                name: self.inner.name.clone(),
-            });
+        // Gone already (another process removed it, or is doing so): its companions are
+        // still removed here, and the caller learns it was not found.
+        let mut gone = None;
+        match self.status().await {
+            Ok(status) => {
+                let live = matches!(
+                    status,
+                    SandboxStatus::Running | SandboxStatus::Paused | SandboxStatus::Restarting
+                );
+                if !force && live {
+                    return Err(Error::Running {
+                        name: self.inner.name.clone(),
+                    });
+                }
+                match self.inner.backend.remove(&self.inner.id, force).await {
+                    Ok(()) => {}
+                    Err(e @ Error::NotFound { .. }) => gone = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e @ Error::NotFound { .. }) => gone = Some(e),
+            Err(e) => return Err(e),
         }
-        self.inner.backend.remove(&self.inner.id, force).await?;
         crate::inbound::forwarder::remove(self.inner.backend.as_ref(), &self.inner.name).await?;
         if self.inner.spec.docker == Some(DockerAccess::Scoped) {
             // The agent's containers and networks go with it (and their anonymous volumes);
@@ -289,7 +301,7 @@ impl Sandbox {
             crate::workspace::worktree::remove(&spec, delete_branch)
         })
         .await?;
-        Ok(())
+        gone.map_or(Ok(()), Err)
     }
 
     /// Everything known about the sandbox, with its effective security settings.
