@@ -252,6 +252,8 @@ impl ExecOptions {
             user: self.user,
             stdin: self.stdin.map(bytes),
             timeout,
+            // A promise cannot be cancelled; a command outlives only the process that awaited it.
+            kill_on_drop: false,
         })
     }
 }

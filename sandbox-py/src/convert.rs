@@ -187,6 +187,8 @@ impl ExecArgs {
                 user,
                 stdin: stdin.map(Data::into_vec),
                 timeout,
+                // A cancelled asyncio task (or an interrupted call) kills its command.
+                kill_on_drop: true,
             },
         })
     }

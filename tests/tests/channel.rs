@@ -397,3 +397,70 @@ async fn the_helper_refuses_a_protocol_version_it_does_not_know() {
     assert!(reason.contains("version 999 is not supported"), "{reason}");
     assert_eq!(status.code(), Some(2));
 }
+
+/// How many helper servers run in the sandbox (one per open channel).
+async fn helper_servers(sb: &Sandbox) -> usize {
+    let out = docker(&["top", sb.id(), "-o", "pid,args"]);
+    out.lines()
+        .filter(|l| l.contains(&format!("{HELPER} serve")))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_and_a_get_share_the_open_channel_of_a_live_handle() {
+    let env = env_or_skip!();
+    let ws = env.workspace("shared-channel");
+    let first = env.builder(&ws).run().await.unwrap();
+    first.exec(["true"]).await.unwrap();
+    assert_eq!(helper_servers(&first).await, 1);
+    // While `first` lives, new handles in this process use its connection.
+    let again = env.builder(&ws).run().await.unwrap();
+    again.exec(["true"]).await.unwrap();
+    let got = env.client.get(first.name()).await.unwrap();
+    got.exec(["true"]).await.unwrap();
+    assert_eq!(
+        helper_servers(&first).await,
+        1,
+        "a second channel was opened"
+    );
+    // With every handle gone, the next one opens its own.
+    let name = first.name().to_string();
+    drop((first, again, got));
+    let later = env.client.get(&name).await.unwrap();
+    later.exec(["true"]).await.unwrap();
+    assert_eq!(parent_of_a_command(&later).await, format!("{HELPER} serve"));
+    later.remove_with(true).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_abandoned_command_is_killed_only_when_asked() {
+    let env = env_or_skip!();
+    let ws = env.workspace("kill-on-drop");
+    let sb = env.builder(&ws).run().await.unwrap();
+    let running = |marker: &'static str| {
+        let sb = sb.clone();
+        async move {
+            let out = sb.exec(["ps", "-o", "args"]).await.unwrap();
+            out.stdout_str().contains(marker)
+        }
+    };
+    for (kill, marker) in [(true, "sleep 311"), (false, "sleep 312")] {
+        let opts = ExecOptions::default().kill_on_drop(kill);
+        let mut events = sb
+            .exec_stream(["sh", "-c", &format!("echo up; exec {marker}")], opts)
+            .await
+            .unwrap();
+        read_until(&mut events, "up").await;
+        drop(events);
+        let mut gone = false;
+        for _ in 0..50 {
+            if !running(marker).await {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(gone, kill, "{marker}: killed {gone}, asked {kill}");
+    }
+    sb.remove_with(true).await.unwrap();
+}

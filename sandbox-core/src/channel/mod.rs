@@ -39,13 +39,18 @@ enum State {
 }
 
 impl Channel {
-    pub(crate) fn new(backend: Arc<dyn Backend>, container: String, name: String) -> Self {
-        let off = std::env::var(CHANNEL_ENV).is_ok_and(|v| {
+    /// Whether [`CHANNEL_ENV`] switches the helper off for channels made now.
+    pub(crate) fn off_by_env() -> bool {
+        std::env::var(CHANNEL_ENV).is_ok_and(|v| {
             matches!(
                 v.to_ascii_lowercase().as_str(),
                 "off" | "0" | "false" | "no"
             )
-        });
+        })
+    }
+
+    pub(crate) fn new(backend: Arc<dyn Backend>, container: String, name: String) -> Self {
+        let off = Self::off_by_env();
         if off {
             tracing::debug!(sandbox = %name, "{CHANNEL_ENV}=off: using the engine's exec");
         }

@@ -68,7 +68,7 @@ impl Sandbox {
             user: Some(opts.user.clone().unwrap_or_else(|| self.inner.user.clone())),
             tty,
             stdin: opts.stdin.is_some() || tty,
-            killable: opts.timeout.is_some(),
+            killable: opts.timeout.is_some() || opts.kill_on_drop,
         })
     }
 
@@ -138,8 +138,9 @@ impl Sandbox {
             });
         }
         Ok(match opts.timeout {
-            None => p.events,
             Some(t) => with_deadline(p, t, shown),
+            None if opts.kill_on_drop => killed_when_dropped(p),
+            None => p.events,
         })
     }
 
@@ -215,6 +216,26 @@ fn with_deadline(p: ExecProcess, timeout: Duration, shown: String) -> ExecStream
                     };
                     Some((Err(timed_out), None))
                 }
+            }
+        }
+    })
+    .boxed()
+}
+
+/// The process's events, killing it if they are dropped before its exit.
+fn killed_when_dropped(p: ExecProcess) -> ExecStream {
+    let state = Some((p.events, KillOnDrop(Some(p.control))));
+    futures_util::stream::unfold(state, |state| async move {
+        let (mut events, mut guard) = state?;
+        match events.next().await {
+            Some(Ok(ExecEvent::Exit(code))) => {
+                guard.disarm();
+                Some((Ok(ExecEvent::Exit(code)), None))
+            }
+            Some(ev) => Some((ev, Some((events, guard)))),
+            None => {
+                guard.disarm();
+                None
             }
         }
     })

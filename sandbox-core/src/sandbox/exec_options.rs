@@ -32,6 +32,10 @@ pub struct ExecOptions {
     /// Kill the command (and its children) after this long; the call then fails with
     /// [`crate::Error::ExecTimeout`].
     pub timeout: Option<Duration>,
+    /// Kill the command (and its children) when its output is no longer awaited: the future
+    /// or stream is dropped before the command ended (a cancelled task, coroutine or
+    /// promise). Without it an abandoned command runs on, detached.
+    pub kill_on_drop: bool,
 }
 
 impl std::fmt::Debug for ExecOptions {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for ExecOptions {
             .field("user", &self.user)
             .field("stdin", &self.stdin.as_ref().map(Vec::len))
             .field("timeout", &self.timeout)
+            .field("kill_on_drop", &self.kill_on_drop)
             .finish()
     }
 }
@@ -83,6 +88,11 @@ impl ExecOptions {
     /// Sets stdin's content.
     pub fn stdin(mut self, data: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(data.into());
+        self
+    }
+    /// Kills the command when it is abandoned (see [`ExecOptions::kill_on_drop`]).
+    pub fn kill_on_drop(mut self, kill: bool) -> Self {
+        self.kill_on_drop = kill;
         self
     }
     /// Sets the timeout.
