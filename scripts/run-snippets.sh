@@ -2,7 +2,8 @@
 # Every code block of README.md and every program under examples/, run against the engine
 # (called by scripts/test.sh once the Python venv and the Node addon are built):
 #   - README's ```rust block must be examples/readme.rs byte for byte; that example is run;
-#   - its ```python and ```js blocks are run as written, in a fresh git workspace, with the
+#   - its ```python, ```js and ```kotlin blocks are run as written (Kotlin against the FFI
+#     bindings bench/setup-ffi-kotlin.sh builds), in a fresh git workspace, with the
 #     package installed from this tree (the venv of sandbox-py/test.sh, sandbox-node's build);
 #   - its ```sh blocks are run unless their fence says `sh reference` (command references
 #     with placeholders such as SANDBOX) or they are the two commands themselves;
@@ -47,6 +48,19 @@ for f in "$work"/*.js; do
   cp "$f" "$work/snippet.js"
   check "README js block $(basename "$f")" node "$work/snippet.js"
 done
+if ls "$work"/*.kotlin >/dev/null 2>&1; then
+  # The Kotlin blocks against the FFI bindings the benchmark's Kotlin peer is built with.
+  if ffi=$("$root/bench/setup-ffi-kotlin.sh" debug); then
+    . "$root/sandbox-ffi/env.sh"
+    for f in "$work"/*.kotlin; do
+      cp "$f" "$work/snippet.kts"
+      check "README kotlin block $(basename "$f")" kotlinc -nowarn -cp "${ffi%%$'\t'*}" \
+        -J-Djna.library.path="${ffi##*$'\t'}" -script "$work/snippet.kts"
+    done
+  else
+    failed=$((failed + 1)); echo "FAILED: the Kotlin bindings could not be built for README's kotlin blocks"
+  fi
+fi
 for f in "$work"/*.sh; do
   info=$(cat "${f%.sh}.info")
   case "$info" in *reference*) continue ;; esac

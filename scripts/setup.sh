@@ -4,7 +4,8 @@
 #   - Rust (cargo): required; it cannot be installed from Debian's packages in a usable version,
 #     so a missing one is an error naming rustup;
 #   - Python 3 with venv, Node.js and npm (only with --all: the Python and Node packages' tests
-#     and the benchmark's peers), from Debian's packages when missing;
+#     and the benchmark's peers), from Debian's packages when missing; the FFI tests'
+#     toolchains (sandbox-ffi/toolchains.sh: kotlinc, JNA, ruby-ffi, clang);
 #   - Debian's docker.io and a running dockerd, the test images' tools (scripts/start-docker.sh).
 #
 #   scripts/setup.sh          # what the main job needs
@@ -29,6 +30,8 @@ if [ "${1:-}" = "--all" ]; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
   "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
+  # The FFI bindings' tests: kotlinc (npm), JNA, ruby + ruby-ffi, clang.
+  "$here/../sandbox-ffi/toolchains.sh"
   # The scoped-docker tests run Python's testcontainers inside a sandbox (whose own network
   # reaches only the test internet): fetched here once, copied into the test's workspace.
   deps="$here/../target/pydeps/testcontainers"

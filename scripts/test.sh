@@ -29,6 +29,7 @@ RUSTDOCFLAGS="-D warnings -D rustdoc::broken_intra_doc_links" cargo doc -p docks
 
 section "Rust tests (unit, properties, doc, integration against the engine)"
 export CI="${CI:-true}"   # tests fail instead of skipping when the engine is missing
+. sandbox-ffi/env.sh      # kotlinc, JNA and kotlinx-coroutines for the FFI bindings' tests
 status=0
 log=$(mktemp)
 if ! cargo test --workspace --exclude docksandbox-py --exclude docksandbox-node --no-fail-fast 2>&1 | tee "$log"; then status=1; fi
