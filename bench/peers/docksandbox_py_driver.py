@@ -1,5 +1,5 @@
 """docksandbox's Python package as a peer row for docksandbox-bench: one request line in,
-elapsed milliseconds out. Requests: ping | exec_true SANDBOX_NAME |
+elapsed milliseconds out. Requests: ping | exec_true SANDBOX_NAME | rerun_true WORKSPACE IMAGE LABEL=VALUE |
 mcp_exec_true SANDBOX_NAME ROOT CLI (sandbox_exec of `true` through `CLI mcp --root ROOT` over
 stdio, with the `mcp` package's client; the session is started once and kept)."""
 import asyncio
@@ -55,6 +55,17 @@ def main() -> None:
                     sb = handles[args[0]] = docksandbox.get(args[0])
                     t = time.perf_counter()
                 r = sb.exec(["true"])
+                assert r.exit_code == 0, r.exit_code
+            elif op == "rerun_true":
+                # `run` again on the running sandbox of WS (a handle from the first call
+                # kept, as a program that made it would), then exec `true`.
+                ws, image, label = args
+                key, value = label.split("=", 1)
+                kwargs: dict[str, Any] = dict(workspace=ws, agent="shell", template=image, network="none", labels={key: value})
+                if ("rerun", ws) not in handles:
+                    handles[("rerun", ws)] = docksandbox.run(**kwargs)
+                    t = time.perf_counter()
+                r = docksandbox.run(**kwargs).exec(["true"])
                 assert r.exit_code == 0, r.exit_code
             elif op == "deepagents_execute_true":
                 backend = handles.get(("deepagents", args[0]))

@@ -12,6 +12,7 @@
 mod branch_rows;
 mod docker_rows;
 mod driver;
+mod ffi_rows;
 mod floor;
 mod framework_rows;
 mod lifetime_rows;
@@ -323,6 +324,7 @@ async fn main() {
     row!("B12", workspace_rows::b12_diff_stat(&mut ctx));
     row!("B13", docker_rows::b13_scoped_docker(&mut ctx));
     row!("B14", network_rows::b14_secret_interception(&mut ctx));
+    row!("B15", ffi_rows::b15_ffi_exec(&mut ctx));
     row!("B16", lifetime_rows::b16_ephemeral(&mut ctx));
     row!("B17", branch_rows::b17_branch(&mut ctx));
     row!("B18", mcp_rows::b18_mcp_exec(&mut ctx));

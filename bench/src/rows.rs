@@ -366,16 +366,13 @@ pub async fn b3_rerun(ctx: &mut Ctx) -> Res<Vec<Row>> {
         let ws = ctx.workspace();
         let sb = ctx.builder(&ws).run().await.map_err(|e| e.to_string())?;
         let peer = bollard_container(ctx, true).await?;
-        let who = available(
-            ctx,
-            &[
-                Who::Ds,
-                Who::Bollard,
-                Who::Cli,
-                Who::DockerPy,
-                Who::Dockerode,
-            ],
-        );
+        // B3r also from the Python and Node packages (a re-run in their process).
+        let mut wanted = vec![Who::Ds];
+        if !stopped {
+            wanted.extend([Who::DsPython, Who::DsNode]);
+        }
+        wanted.extend([Who::Bollard, Who::Cli, Who::DockerPy, Who::Dockerode]);
+        let who = available(ctx, &wanted);
         let samples = rounds(ctx, &who, |ctx, w, _| {
             let ws = ws.clone();
             let sb = sb.clone();
@@ -416,6 +413,11 @@ pub async fn b3_rerun(ctx: &mut Ctx) -> Res<Vec<Row>> {
                         }
                         docker_cli(&["exec", &peer, "true"]).await?;
                         Ok(ms(t))
+                    }
+                    Who::DsPython | Who::DsNode => {
+                        let line =
+                            format!("rerun_true {} {IMAGE} {LABEL}={}", ws.display(), ctx.run_id);
+                        driver(ctx, w, &line).await
                     }
                     _ => {
                         let op = if stopped { "start_exec" } else { "exec" };

@@ -1,0 +1,84 @@
+//! B15 (issue 24): a warm exec of `true` from Kotlin through the FFI bindings (sandbox-ffi,
+//! uniffi) vs the Rust core on the same sandbox, in the same run. The Kotlin side is a
+//! long-lived JVM driver (`bench/peers/ffi_kotlin_driver.kt`, built by
+//! `bench/setup-ffi-kotlin.sh`) that times the call inside the JVM.
+
+use std::time::Instant;
+
+use crate::driver::Driver;
+use crate::stats::pair_row;
+use crate::{ms, Ctx, Row};
+
+type Res<T> = Result<T, String>;
+
+/// Builds the driver (and the FFI library in the bench's own profile) and starts it.
+async fn kotlin_driver() -> Res<Driver> {
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/setup-ffi-kotlin.sh");
+    let out = tokio::process::Command::new(setup)
+        .arg(profile)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .await
+        .map_err(|e| format!("{setup}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{setup} failed (the Kotlin toolchain?)"));
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    let (classpath, libdir) = line
+        .trim()
+        .split_once('\t')
+        .ok_or_else(|| format!("{setup} printed `{line}`"))?;
+    Driver::start(
+        "docksandbox Kotlin (FFI)",
+        "java",
+        &[
+            "-cp",
+            classpath,
+            &format!("-Djna.library.path={libdir}"),
+            "Ffi_kotlin_driverKt",
+        ],
+    )
+    .await
+    .ok_or_else(|| "the Kotlin driver did not start".to_string())
+}
+
+/// B15: warm exec of `true`, Kotlin through the FFI vs the Rust core.
+pub async fn b15_ffi_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
+    let mut kotlin = kotlin_driver().await?;
+    let ws = ctx.workspace();
+    let sb = ctx.builder(&ws).run().await.map_err(|e| e.to_string())?;
+    let request = format!("exec_true {}", sb.name());
+    // The driver's first call opens its handle and channel: not timed.
+    kotlin.call(&request).await?;
+    let mut samples = [Vec::new(), Vec::new()];
+    for round in 0..ctx.warmup + ctx.iterations {
+        for k in ctx.order(2, round) {
+            let took = if k == 0 {
+                kotlin.call(&request).await?
+            } else {
+                let t = Instant::now();
+                let out = sb.exec(["true"]).await.map_err(|e| e.to_string())?;
+                if !out.success() {
+                    return Err(format!("exit {}", out.exit_code));
+                }
+                ms(t)
+            };
+            if round >= ctx.warmup {
+                samples[k].push(took);
+            }
+        }
+    }
+    sb.remove_with(true).await.map_err(|e| e.to_string())?;
+    Ok(vec![pair_row(
+        "B15",
+        "warm exec `true` from Kotlin through the FFI (target ≤ 1.2×)",
+        ["docksandbox Kotlin (FFI, suspend exec)", "docksandbox Rust (core, peer)"],
+        samples,
+        vec!["one handle per side on the same sandbox, both through the exec channel; the JVM times its own call".into()],
+    )])
+}
