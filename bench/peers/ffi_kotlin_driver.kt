@@ -1,5 +1,6 @@
 // docksandbox's Kotlin binding (sandbox-ffi, uniffi) as a peer row for docksandbox-bench: one
-// request line in, elapsed milliseconds out. Requests: ping | exec_true SANDBOX_NAME.
+// request line in, elapsed milliseconds out. Requests: ping | exec_true SANDBOX_NAME (the
+// `suspend` call) | exec_true_blocking SANDBOX_NAME.
 // Built by bench/setup-ffi-kotlin.sh.
 import dev.docksandbox.Client
 import dev.docksandbox.Sandbox
@@ -16,11 +17,15 @@ fun main() {
                 var t = System.nanoTime()
                 when (parts[0]) {
                     "ping" -> client.list()
-                    "exec_true" -> {
+                    "exec_true", "exec_true_blocking" -> {
                         val sb = handles.getOrPut(parts[1]) {
                             client.get(parts[1]).also { t = System.nanoTime() }
                         }
-                        val out = sb.exec(listOf("true"), null)
+                        val out = if (parts[0] == "exec_true") {
+                            sb.exec(listOf("true"), null)
+                        } else {
+                            sb.execBlocking(listOf("true"), null)
+                        }
                         check(out.exitCode == 0L) { "exit ${out.exitCode}" }
                     }
                     else -> error("unknown request ${parts[0]}")

@@ -174,7 +174,7 @@ fn parse_args() -> Result<Args, String> {
                     it.next()
                         .ok_or("--only takes B1,B2,…")?
                         .split(',')
-                        .map(|s| s.trim().to_uppercase())
+                        .map(|s| s.trim().to_string())
                         .collect(),
                 )
             }
@@ -289,7 +289,12 @@ async fn main() {
         ctx.warmup,
         if ctx.quick { "quick" } else { "full" }
     );
-    let want = |id: &str| args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id));
+    // Row ids as written (`B2c`) or in any case (`b2c`, `B2C`).
+    let want = |id: &str| {
+        args.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|x| x.eq_ignore_ascii_case(id)))
+    };
     let mut ctx = ctx;
     let mut rows = Vec::new();
     let mut failed = false;

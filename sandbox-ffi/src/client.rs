@@ -84,4 +84,14 @@ impl Client {
         let c = self.inner.clone();
         block_on(async move { Ok(c.remove(&reference).await?) })
     }
+
+    /// [`Client::remove`] under the CLI's name.
+    pub async fn rm(&self, reference: String) -> Result<()> {
+        self.remove(reference).await
+    }
+
+    /// [`Client::remove_blocking`] under the CLI's name.
+    pub fn rm_blocking(&self, reference: String) -> Result<()> {
+        self.remove_blocking(reference)
+    }
 }

@@ -167,6 +167,16 @@ impl Sandbox {
         block_on(async move { Ok(sb.remove_with(true).await?) })
     }
 
+    /// [`Sandbox::remove`] under the CLI's name.
+    pub async fn rm(&self) -> Result<()> {
+        self.remove().await
+    }
+
+    /// [`Sandbox::remove_blocking`] under the CLI's name.
+    pub fn rm_blocking(&self) -> Result<()> {
+        self.remove_blocking()
+    }
+
     /// Everything known about the sandbox.
     pub async fn inspect(&self) -> Result<SandboxInfo> {
         let sb = self.inner.clone();

@@ -21,6 +21,6 @@ begin
     raise "field #{e.field}" unless e.field == 'memory'
   end
 ensure
-  sb.remove_blocking
+  sb.rm_blocking
 end
 puts 'ruby: ok'
