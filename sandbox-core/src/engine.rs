@@ -2,11 +2,9 @@
 //! observer. [`crate::Client`] holds one; templates and the lifecycle take it by reference,
 //! so neither needs the client.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use crate::backend::Backend;
-use crate::channel::Channel;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, ProgressFn};
 
@@ -19,14 +17,7 @@ pub(crate) struct Engine {
     pub(crate) progress: Option<ProgressFn>,
     /// The exec helper's volume once found or filled (`channel/helper_volume.rs`).
     pub(crate) helper_volume: Arc<tokio::sync::OnceCell<String>>,
-    /// The exec channels of this process's live handles, by container id (and whether the
-    /// helper was switched off): a new handle on a sandbox another handle still holds shares
-    /// its open channel instead of opening one (a re-run then costs no engine exec).
-    channels: Arc<Mutex<SharedChannels>>,
 }
-
-/// Live exec channels by (container id, helper switched off).
-type SharedChannels = HashMap<(String, bool), Weak<Channel>>;
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,26 +35,7 @@ impl Engine {
             backend,
             progress: None,
             helper_volume: Arc::default(),
-            channels: Arc::default(),
         }
-    }
-
-    /// The exec channel to container `id` (`name`): the one a live handle of this engine
-    /// holds, else a new one (connected on first use).
-    pub(crate) fn channel(&self, id: &str, name: &str) -> Arc<Channel> {
-        let key = (id.to_string(), Channel::off_by_env());
-        let mut all = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = all.get(&key).and_then(Weak::upgrade) {
-            return c;
-        }
-        all.retain(|_, c| c.strong_count() > 0);
-        let c = Arc::new(Channel::new(
-            self.backend.clone(),
-            id.to_string(),
-            name.to_string(),
-        ));
-        all.insert(key, Arc::downgrade(&c));
-        c
     }
 
     /// Reports one step to the observer, if any.

@@ -8,7 +8,8 @@ pub(crate) mod helper_binary;
 pub(crate) mod helper_volume;
 mod process;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Weak};
 
 use tokio::sync::Mutex;
 
@@ -49,7 +50,36 @@ impl Channel {
         })
     }
 
-    pub(crate) fn new(backend: Arc<dyn Backend>, container: String, name: String) -> Self {
+    /// The channel to container `container` (`name`) on `backend`: the one a live handle of
+    /// this process holds, else a new one (connected on first use). Handles on one sandbox
+    /// thus share one connection while any of them lives, and a re-run or `get` in the same
+    /// process opens nothing.
+    pub(crate) fn shared(backend: &Arc<dyn Backend>, container: &str, name: &str) -> Arc<Channel> {
+        /// Live channels by (backend, container id, helper switched off).
+        type Shared = HashMap<(usize, String, bool), Weak<Channel>>;
+        static SHARED: LazyLock<std::sync::Mutex<Shared>> = LazyLock::new(Default::default);
+        // A backend is told apart by its allocation: a live channel keeps its backend alive,
+        // so the address of a live entry's backend cannot be reused.
+        let key = (
+            Arc::as_ptr(backend) as *const () as usize,
+            container.to_string(),
+            Self::off_by_env(),
+        );
+        let mut all = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = all.get(&key).and_then(Weak::upgrade) {
+            return c;
+        }
+        all.retain(|_, c| c.strong_count() > 0);
+        let c = Arc::new(Channel::new(
+            backend.clone(),
+            container.to_string(),
+            name.to_string(),
+        ));
+        all.insert(key, Arc::downgrade(&c));
+        c
+    }
+
+    fn new(backend: Arc<dyn Backend>, container: String, name: String) -> Self {
         let off = Self::off_by_env();
         if off {
             tracing::debug!(sandbox = %name, "{CHANNEL_ENV}=off: using the engine's exec");

@@ -245,7 +245,7 @@ impl Client {
                 }
             }
         };
-        Sandbox::from_labels_on(&self.engine, pick.id, pick.name, &pick.labels)
+        Sandbox::from_labels(backend.clone(), pick.id, pick.name, &pick.labels)
     }
 
     /// The branch sandbox on branch `branch`: of the current directory's repository when it

@@ -145,7 +145,7 @@ async fn adopt(
                     forwarder::ensure(engine, &stored, p).await?;
                 }
             }
-            let sb = Sandbox::from_labels_on(engine, id, name, stored_labels)?;
+            let sb = Sandbox::from_labels(engine.backend.clone(), id, name, stored_labels)?;
             Ok(Some(sb.with_agent(requested.agent.clone())))
         }
         Err(_) if options.recreate => {
@@ -428,11 +428,13 @@ async fn make(
             return Err(e);
         }
         let (user, home) = stored_user(&config.labels);
-        return Ok(Sandbox::new_on(
-            engine,
-            (id, config.name.clone()),
+        return Ok(Sandbox::new(
+            backend.clone(),
+            id,
+            config.name.clone(),
             storable(resolved),
-            (user, home),
+            user,
+            home,
         ));
     }
     Err(Error::NameInUse {

@@ -99,26 +99,8 @@ impl Sandbox {
         user: String,
         home: String,
     ) -> Self {
-        let channel = Arc::new(Channel::new(backend.clone(), id.clone(), name.clone()));
+        let channel = Channel::shared(&backend, &id, &name);
         Sandbox::assemble(backend, (id, name), spec, (user, home), channel)
-    }
-
-    /// [`Sandbox::new`] with the exec channel registered with `engine`, so that later
-    /// handles on the same container share it while this one lives.
-    pub(crate) fn new_on(
-        engine: &crate::engine::Engine,
-        (id, name): (String, String),
-        spec: SandboxSpec,
-        (user, home): (String, String),
-    ) -> Self {
-        let channel = engine.channel(&id, &name);
-        Sandbox::assemble(
-            engine.backend.clone(),
-            (id, name),
-            spec,
-            (user, home),
-            channel,
-        )
     }
 
     fn assemble(
@@ -142,26 +124,6 @@ impl Sandbox {
                 channel,
             }),
         }
-    }
-
-    /// [`Sandbox::from_labels`], sharing the exec channel of any live handle `engine` made on
-    /// the same container.
-    pub(crate) fn from_labels_on(
-        engine: &crate::engine::Engine,
-        id: String,
-        name: String,
-        labels: &HashMap<String, String>,
-    ) -> Result<Self> {
-        let spec = decode(labels)?;
-        let (user, home) = stored_user(labels);
-        let channel = engine.channel(&id, &name);
-        Ok(Sandbox::assemble(
-            engine.backend.clone(),
-            (id, name),
-            spec,
-            (user, home),
-            channel,
-        ))
     }
 
     /// The handle on container `id` called `name`, from the labels that store its spec.
