@@ -138,8 +138,8 @@ impl Sandbox {
             });
         }
         Ok(match opts.timeout {
-            Some(t) => with_deadline(p, t, shown),
-            None if opts.kill_on_drop => killed_when_dropped(p),
+            Some(t) => killed_when_dropped(p, Some((t, shown))),
+            None if opts.kill_on_drop => killed_when_dropped(p, None),
             None => p.events,
         })
     }
@@ -179,17 +179,25 @@ impl Sandbox {
     }
 }
 
-/// The one timeout path: `p`'s events until `timeout` has passed since now, then the process
-/// tree is killed and the stream ends with [`Error::ExecTimeout`] (its output left empty for
-/// the caller that captured some to fill in). A stream dropped before the process ended (the
-/// caller's future cancelled) kills it too.
-fn with_deadline(p: ExecProcess, timeout: Duration, shown: String) -> ExecStream {
-    let deadline = tokio::time::Instant::now() + timeout;
+/// `p`'s events, killing the process tree when the stream is dropped before the process
+/// ended (the caller's future cancelled). With `timeout` (and the command as shown), also the
+/// one timeout path: once it has passed since now the tree is killed and the stream ends with
+/// [`Error::ExecTimeout`] (its output left empty for the caller that captured some to fill in).
+fn killed_when_dropped(p: ExecProcess, timeout: Option<(Duration, String)>) -> ExecStream {
+    let deadline = timeout
+        .as_ref()
+        .map(|(t, _)| tokio::time::Instant::now() + *t);
     let state = Some((p.events, KillOnDrop(Some(p.control))));
     futures_util::stream::unfold(state, move |state| {
-        let shown = shown.clone();
+        let timeout = timeout.clone();
         async move {
             let (mut events, mut guard) = state?;
+            let expiry = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(Ok(ExecEvent::Exit(code))) => {
@@ -202,40 +210,21 @@ fn with_deadline(p: ExecProcess, timeout: Duration, shown: String) -> ExecStream
                         None
                     }
                 },
-                _ = tokio::time::sleep_until(deadline) => {
+                _ = expiry => {
                     if let Some(control) = guard.0.take() {
                         if let Err(e) = control.kill().await {
                             tracing::warn!(error = %e, "could not kill the timed-out command");
                         }
                     }
+                    let (timeout, command) = timeout?;
                     let timed_out = Error::ExecTimeout {
-                        command: shown,
+                        command,
                         timeout,
                         stdout: Vec::new(),
                         stderr: Vec::new(),
                     };
                     Some((Err(timed_out), None))
                 }
-            }
-        }
-    })
-    .boxed()
-}
-
-/// The process's events, killing it if they are dropped before its exit.
-fn killed_when_dropped(p: ExecProcess) -> ExecStream {
-    let state = Some((p.events, KillOnDrop(Some(p.control))));
-    futures_util::stream::unfold(state, |state| async move {
-        let (mut events, mut guard) = state?;
-        match events.next().await {
-            Some(Ok(ExecEvent::Exit(code))) => {
-                guard.disarm();
-                Some((Ok(ExecEvent::Exit(code)), None))
-            }
-            Some(ev) => Some((ev, Some((events, guard)))),
-            None => {
-                guard.disarm();
-                None
             }
         }
     })
