@@ -65,24 +65,19 @@ pub async fn b15_ffi_exec(ctx: &mut Ctx) -> Res<Vec<Row>> {
         for _ in 0..if ctx.quick { 20 } else { 500 } {
             kotlin.call(&request).await?;
         }
-        let mut samples = [Vec::new(), Vec::new()];
-        for round in 0..ctx.warmup + ctx.iterations {
-            for k in ctx.order(2, round) {
-                let took = if k == 0 {
-                    kotlin.call(&request).await?
-                } else {
-                    let t = Instant::now();
-                    let out = sb.exec(["true"]).await.map_err(|e| e.to_string())?;
-                    if !out.success() {
-                        return Err(format!("exit {}", out.exit_code));
-                    }
-                    ms(t)
-                };
-                if round >= ctx.warmup {
-                    samples[k].push(took);
+        let samples = ctx
+            .pair_rounds(async |k| {
+                if k == 0 {
+                    return kotlin.call(&request).await;
                 }
-            }
-        }
+                let t = Instant::now();
+                let out = sb.exec(["true"]).await.map_err(|e| e.to_string())?;
+                if !out.success() {
+                    return Err(format!("exit {}", out.exit_code));
+                }
+                Ok(ms(t))
+            })
+            .await?;
         rows.push(pair_row(
             id,
             "warm exec `true` from Kotlin through the FFI (target ≤ 1.2×)",

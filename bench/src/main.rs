@@ -87,6 +87,25 @@ impl Ctx {
             .label(LABEL, &self.run_id)
     }
 
+    /// Two contestants interleaved (order rotated) over the warm-up and the iterations:
+    /// `one(k)` runs contestant `k` (0 = docksandbox, 1 = the peer) once and returns its
+    /// milliseconds; the samples of each, warm-up left out.
+    pub async fn pair_rounds(
+        &self,
+        mut one: impl AsyncFnMut(usize) -> Result<f64, String>,
+    ) -> Result<[Vec<f64>; 2], String> {
+        let mut samples = [Vec::new(), Vec::new()];
+        for round in 0..self.warmup + self.iterations {
+            for k in self.order(2, round) {
+                let took = one(k).await?;
+                if round >= self.warmup {
+                    samples[k].push(took);
+                }
+            }
+        }
+        Ok(samples)
+    }
+
     /// Rotated contestant order for iteration `i`.
     pub fn order(&self, names: usize, i: usize) -> Vec<usize> {
         (0..names).map(|k| (k + i) % names).collect()

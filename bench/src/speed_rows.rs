@@ -81,26 +81,22 @@ pub async fn b2c_cli_cold(ctx: &mut Ctx) -> Res<Vec<Row>> {
     };
     let label = format!("{LABEL}={}", ctx.run_id);
     let docker_args = docker_run_args();
-    let mut samples = [Vec::new(), Vec::new()];
-    for round in 0..ctx.warmup + ctx.iterations {
-        for k in ctx.order(2, round) {
-            let took = if k == 0 {
+    let samples = ctx
+        .pair_rounds(async |k| {
+            if k == 0 {
                 let ws = ctx.workspace();
                 let t = Instant::now();
                 cli_run(&cli, &label, &ws).await?;
                 let took = ms(t);
                 remove_for(&[ws]).await;
-                took
+                Ok(took)
             } else {
                 let t = Instant::now();
                 docker_cli(&docker_args).await?;
-                ms(t)
-            };
-            if round >= ctx.warmup {
-                samples[k].push(took);
+                Ok(ms(t))
             }
-        }
-    }
+        })
+        .await?;
     Ok(vec![pair_row(
         "B2c",
         op,
@@ -174,20 +170,17 @@ pub async fn b3c_cli_rerun(ctx: &mut Ctx) -> Res<Vec<Row>> {
     ])
     .await?;
     let id = id.trim().to_string();
-    let mut samples = [Vec::new(), Vec::new()];
-    for round in 0..ctx.warmup + ctx.iterations {
-        for k in ctx.order(2, round) {
+    let samples = ctx
+        .pair_rounds(async |k| {
             let t = Instant::now();
             if k == 0 {
                 cli_run(&cli, &label, &ws).await?;
             } else {
                 docker_cli(&["exec", &id, "true"]).await?;
             }
-            if round >= ctx.warmup {
-                samples[k].push(ms(t));
-            }
-        }
-    }
+            Ok(ms(t))
+        })
+        .await?;
     remove_for(&[ws]).await;
     Ok(vec![pair_row(
         "B3c",
