@@ -562,3 +562,47 @@ async fn eight_branches_start_at_once_and_each_commits_on_its_own() {
         .unwrap();
     }
 }
+
+/// The worktree is checked out while the engine makes the container: the first command
+/// already sees every file clean, and the workspace's exec-vector record (taken for `guard
+/// check`) includes the checked-out ones, so the check reports nothing new.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_command_sees_the_whole_checkout_and_the_guard_record_covers_it() {
+    let env = env_or_skip!();
+    let ws = repo(&env, "whole-checkout");
+    for i in 0..5000 {
+        let d = ws.join(format!("src/d{}", i / 100));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("f{i}.txt")), format!("{i}\n")).unwrap();
+    }
+    // A file the host would run a program through (direnv), the user's, committed; last in
+    // the checkout's (the index's) order.
+    std::fs::create_dir_all(ws.join("zzz")).unwrap();
+    std::fs::write(ws.join("zzz/.envrc"), "echo from-envrc\n").unwrap();
+    git(&ws, &["add", "."]);
+    git(&ws, &["commit", "-qm", "many files"]);
+    let sb = on_branch(&env, &ws, "whole").await;
+    let seen = sh(
+        &sb,
+        "find src -type f | wc -l; git status --porcelain | wc -l; cat src/d49/f4999.txt",
+    )
+    .await;
+    assert_eq!(
+        seen.split_whitespace().collect::<Vec<_>>(),
+        ["5000", "0", "4999"]
+    );
+    let report = sb.guard_check(false).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.vectors);
+    // The check does see a vector the sandbox adds afterwards.
+    sh(&sb, "echo 'echo planted' > zzz/.envrc").await;
+    let after = sb.guard_check(false).await.unwrap();
+    assert_eq!(after.vectors.len(), 1, "{:?}", after.vectors);
+    sb.remove_with_options(&RemoveOptions {
+        force: true,
+        delete_branch: true,
+        discard: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+}

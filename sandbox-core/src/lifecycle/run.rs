@@ -54,9 +54,18 @@ pub(crate) async fn run(
     let (spec, made) = tokio::task::spawn_blocking(move || worktree::prepare(spec))
         .await
         .map_err(|e| Error::Client(format!("the worktree step panicked: {e}")))??;
-    let result = run_placed(engine, spec, options)
+    let mut checkout = worktree::Checkout::start(made.as_ref());
+    let result = run_placed(engine, spec, options, &mut checkout)
         .instrument(tracing::debug_span!("run"))
         .await;
+    // Joined by whatever read the files; joined here when the run failed before that.
+    let result = match (result, checkout.wait().await) {
+        (Ok(sb), Err(e)) => {
+            let _ = sb.remove().await;
+            Err(e)
+        }
+        (result, _) => result,
+    };
     if result.is_err() {
         if let Some(m) = made {
             m.undo();
@@ -65,10 +74,15 @@ pub(crate) async fn run(
     result
 }
 
-async fn run_placed(engine: &Engine, spec: SandboxSpec, options: RunOptions) -> Result<Sandbox> {
+async fn run_placed(
+    engine: &Engine,
+    spec: SandboxSpec,
+    options: RunOptions,
+    checkout: &mut worktree::Checkout,
+) -> Result<Sandbox> {
     if spec.ephemeral == Some(true) {
         // Always a fresh one, never adopted by nor adopting another `run`.
-        return create(engine, &spec, options).await;
+        return create(engine, &spec, options, checkout).await;
     }
     let key = sandbox_key(&spec.workspace, &spec.agent.name);
     let found = engine
@@ -81,6 +95,7 @@ async fn run_placed(engine: &Engine, spec: SandboxSpec, options: RunOptions) -> 
         .filter(|s| !s.labels.contains_key(OWNER_PROCESS))
         .min_by_key(|s| s.created)
     {
+        checkout.wait().await?;
         let status = existing.status;
         if let Some(sb) = adopt(
             engine,
@@ -96,7 +111,7 @@ async fn run_placed(engine: &Engine, spec: SandboxSpec, options: RunOptions) -> 
             return Ok(sb);
         }
     }
-    create(engine, &spec, options).await
+    create(engine, &spec, options, checkout).await
 }
 
 /// Reuses an existing sandbox; `None` when it was removed to be recreated.
@@ -163,7 +178,12 @@ async fn wait_ready(engine: &Engine, name: &str, d: &ContainerDetails) -> Result
         .map_err(|e| named(name, e))
 }
 
-async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Result<Sandbox> {
+async fn create(
+    engine: &Engine,
+    spec: &SandboxSpec,
+    options: RunOptions,
+    checkout: &mut worktree::Checkout,
+) -> Result<Sandbox> {
     let backend = &engine.backend;
     let resolved = spec.resolved();
     let mut config = container_config(backend.as_ref(), &resolved)?;
@@ -255,22 +275,32 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
             return Err(e);
         }
     }
+    if resolved.workspace_mode == Some(WorkspaceMode::Review) {
+        // Review mode's layer copies the files: they are checked out first.
+        checkout.wait().await?;
+    }
     prepare_workspace(engine, &resolved, &config.name).await?;
-    let record = {
+    // A branch sandbox's files land meanwhile; the record of its exec vectors reads them.
+    let files = async {
+        checkout.wait().await?;
         let (name, ws) = (config.name.clone(), resolved.workspace.clone());
-        tokio::task::spawn_blocking(move || guard_check::record(&name, &ws))
+        let recorded = tokio::task::spawn_blocking(move || guard_check::record(&name, &ws))
+            .instrument(tracing::debug_span!("guard_record"))
+            .await;
+        if let Err(e) = recorded
+            .map_err(|e| Error::Client(e.to_string()))
+            .and_then(|r| r)
+        {
+            tracing::warn!(error = %e, "could not record the workspace's exec vectors; `guard check` will report every one");
+        }
+        Ok(())
     };
-    let (made, recorded) = tokio::join!(
+    let (made, files) = tokio::join!(
         make(engine, spec, &resolved, &config, &key, options)
             .instrument(tracing::debug_span!("make")),
-        record.instrument(tracing::debug_span!("guard_record"))
+        files
     );
-    if let Err(e) = recorded
-        .map_err(|e| Error::Client(e.to_string()))
-        .and_then(|r| r)
-    {
-        tracing::warn!(error = %e, "could not record the workspace's exec vectors; `guard check` will report every one");
-    }
+
     if made.is_err() && resolved.workspace_mode == Some(WorkspaceMode::Review) {
         if let Err(Error::NotFound { .. }) = backend.inspect(&config.name).await {
             let _ = ReviewLayer::remove(backend.as_ref(), &config.name).await;
@@ -292,6 +322,11 @@ async fn create(engine: &Engine, spec: &SandboxSpec, options: RunOptions) -> Res
         proxied?;
     }
     let sb = made?;
+    if let Err(e) = files {
+        // Its files could not be checked out: removed with its companions.
+        let _ = sb.remove().await;
+        return Err(e);
+    }
     if resolved.idle_stop.is_some() {
         crate::sandbox::activity::touch(sb.name());
     }
