@@ -95,24 +95,25 @@ pub(crate) fn prepare(spec: SandboxSpec) -> Result<(SandboxSpec, Option<Made>)> 
         return Ok((spec, None));
     }
     let repo = spec.workspace.clone();
-    if git(&repo, &["rev-parse", "--is-bare-repository"])? == "true" {
-        return Err(Error::invalid(
-            "branch",
-            format!(
-                "{} is a bare repository, which has no working tree to branch from",
-                repo.display()
-            ),
-        ));
-    }
-    let head = git(&repo, &["rev-parse", "--verify", "--quiet", "HEAD"]).map_err(|_| {
-        Error::invalid(
-            "branch",
-            format!(
-                "{} has no commit yet: a branch starts from one (`git commit`)",
-                repo.display()
-            ),
-        )
-    })?;
+    // One git for the common case (a non-bare repository with a commit): whether it is
+    // bare, HEAD's commit and its branch (`HEAD` when detached). The questions one by one,
+    // with their errors, when that fails.
+    let (head, current) = match git(
+        &repo,
+        &[
+            "rev-parse",
+            "--is-bare-repository",
+            "HEAD",
+            "--abbrev-ref",
+            "HEAD",
+        ],
+    ) {
+        Ok(out) => match out.lines().collect::<Vec<_>>()[..] {
+            ["false", sha, name] => (sha.to_string(), (name != "HEAD").then(|| name.to_string())),
+            _ => asked_one_by_one(&repo)?,
+        },
+        Err(_) => asked_one_by_one(&repo)?,
+    };
     let wt = worktree_dir(&repo, &branch.name);
     let mut made = None;
     let base = if std::fs::symlink_metadata(&wt).is_ok() {
@@ -128,17 +129,8 @@ pub(crate) fn prepare(spec: SandboxSpec) -> Result<(SandboxSpec, Option<Made>)> 
         }
         None
     } else {
-        if let Some(at) = checked_out_at(&repo, &branch.name)? {
-            return Err(Error::invalid(
-                "branch",
-                format!(
-                    "`{}` is checked out at {}, and a branch can be checked out once: choose another branch name, or switch that checkout to another branch (`git -C {} switch -`)",
-                    branch.name,
-                    at.display(),
-                    at.display()
-                ),
-            ));
-        }
+        // A branch checked out elsewhere is refused by `git worktree add` (named by
+        // `refused`).
         let exists = git_ok(
             &repo,
             &[
@@ -167,7 +159,7 @@ pub(crate) fn prepare(spec: SandboxSpec) -> Result<(SandboxSpec, Option<Made>)> 
                 })?;
                 f.clone()
             }
-            None => git(&repo, &["symbolic-ref", "--quiet", "--short", "HEAD"]).unwrap_or(head),
+            None => current.unwrap_or(head),
         };
         let mut probe = spec.clone();
         probe.workspace = wt.clone();
@@ -202,7 +194,7 @@ pub(crate) fn prepare(spec: SandboxSpec) -> Result<(SandboxSpec, Option<Made>)> 
         }
         if let Err(e) = git(&repo, &args) {
             remove_empty_parents(&repo, &wt);
-            return Err(e);
+            return Err(refused(&repo, &branch.name, e));
         }
         let m = Made {
             repository: repo.clone(),
@@ -234,6 +226,47 @@ pub(crate) fn prepare(spec: SandboxSpec) -> Result<(SandboxSpec, Option<Made>)> 
         ..branch
     });
     Ok((spec, made))
+}
+
+/// `repo`'s HEAD commit and branch, asked one question at a time so that each failure is
+/// named: a bare repository, or one without a commit.
+fn asked_one_by_one(repo: &Path) -> Result<(String, Option<String>)> {
+    if git(repo, &["rev-parse", "--is-bare-repository"])? == "true" {
+        return Err(Error::invalid(
+            "branch",
+            format!(
+                "{} is a bare repository, which has no working tree to branch from",
+                repo.display()
+            ),
+        ));
+    }
+    let head = git(repo, &["rev-parse", "--verify", "--quiet", "HEAD"]).map_err(|_| {
+        Error::invalid(
+            "branch",
+            format!(
+                "{} has no commit yet: a branch starts from one (`git commit`)",
+                repo.display()
+            ),
+        )
+    })?;
+    let current = git(repo, &["symbolic-ref", "--quiet", "--short", "HEAD"]).ok();
+    Ok((head, current))
+}
+
+/// The error for a worktree `git worktree add` refused: the branch checked out elsewhere,
+/// named with the way out, or git's own words.
+fn refused(repo: &Path, branch: &str, e: Error) -> Error {
+    match checked_out_at(repo, branch) {
+        Ok(Some(at)) => Error::invalid(
+            "branch",
+            format!(
+                "`{branch}` is checked out at {}, and a branch can be checked out once: choose another branch name, or switch that checkout to another branch (`git -C {} switch -`)",
+                at.display(),
+                at.display()
+            ),
+        ),
+        _ => e,
+    }
 }
 
 /// Whether `wt` is the locked worktree docksandbox made for `branch` of `repo`.
