@@ -51,38 +51,24 @@ fn generate(language: &str) -> tempfile::TempDir {
     out
 }
 
-/// The Kotlin bindings compiled once into a jar, shared by the Kotlin scripts.
-fn kotlin_jar() -> &'static (tempfile::TempDir, PathBuf) {
-    static JAR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+/// The Kotlin bindings compiled into a jar by `kotlin-bindings.sh` (cached by the generated
+/// source, so README's Kotlin blocks and the benchmark reuse it).
+fn kotlin_jar() -> &'static PathBuf {
+    static JAR: OnceLock<PathBuf> = OnceLock::new();
     JAR.get_or_init(|| {
-        let out = generate("kotlin");
-        let jar = out.path().join("docksandbox.jar");
-        let sources: Vec<PathBuf> = walk(out.path())
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "kt"))
-            .collect();
-        assert!(!sources.is_empty(), "no Kotlin sources generated");
-        run(Command::new("kotlinc")
-            .args(["-nowarn", "-Werror", "-d"])
-            .arg(&jar)
-            .arg("-classpath")
-            .arg(std::env::var("CLASSPATH").unwrap_or_default())
-            .args(&sources));
-        (out, jar)
+        let o = Command::new("bash")
+            .arg(script("kotlin-bindings.sh"))
+            .arg(library())
+            .arg(env!("CARGO_BIN_EXE_uniffi-bindgen"))
+            .output()
+            .expect("bash runs kotlin-bindings.sh");
+        assert!(
+            o.status.success(),
+            "kotlin-bindings.sh failed (sandbox-ffi/toolchains.sh installs kotlinc, sandbox-ffi/env.sh puts it on PATH):\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
     })
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            v.extend(walk(&p));
-        } else {
-            v.push(p);
-        }
-    }
-    v
 }
 
 fn script(path: &str) -> PathBuf {
@@ -90,15 +76,16 @@ fn script(path: &str) -> PathBuf {
 }
 
 fn run_kotlin(path: &str) {
-    let (out, jar) = kotlin_jar();
+    let jar = kotlin_jar();
     let classpath = format!(
         "{}:{}",
         jar.display(),
         std::env::var("CLASSPATH").unwrap_or_default()
     );
+    let libdir = library().with_file_name("");
     run(Command::new("kotlinc")
         .args(["-nowarn", "-classpath", &classpath, "-J-ea"])
-        .arg(format!("-J-Djna.library.path={}", out.path().display()))
+        .arg(format!("-J-Djna.library.path={}", libdir.display()))
         .arg("-script")
         .arg(script(path)));
 }
