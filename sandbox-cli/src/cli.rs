@@ -16,7 +16,7 @@ pub struct Cli {
     #[arg(short = 'D', long, global = true, help_heading = "Global options")]
     pub debug: bool,
 
-    /// Docker engine to use (unix:///path, tcp://host:port) [default: DOCKER_HOST, else the local socket]
+    /// Docker engine to use (unix:///path, tcp://host:port, ssh://user@host) [default: --engine, DOCKER_HOST, DOCKER_CONTEXT, the docker CLI's current context, else the local socket]
     #[arg(
         short = 'H',
         long,
@@ -25,6 +25,15 @@ pub struct Cli {
         help_heading = "Global options"
     )]
     pub host: Option<String>,
+
+    /// Docker context to use, by name, from the docker CLI's contexts (`docker context ls`; TLS certificates included)
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        help_heading = "Global options"
+    )]
+    pub engine: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,

@@ -52,7 +52,7 @@ pub use backend::{
 };
 pub use channel::helper_volume::HELPER_VOLUME_ENV;
 pub use channel::CHANNEL_ENV;
-pub use docker::{DockerBackend, DEFAULT_DOCKER_HOST};
+pub use docker::{DockerBackend, EngineConfig, TlsFiles, DEFAULT_DOCKER_HOST};
 pub use docksandbox_proxy::log::LogEntry as NetworkLogEntry;
 pub use docksandbox_proxy::policy::Policy as EnforcedPolicy;
 pub use egress::proxy::PROXY_UPSTREAM_CA_ENV;

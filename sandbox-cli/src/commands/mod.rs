@@ -36,15 +36,19 @@ pub struct Global {
     pub debug: bool,
     /// `-H`: the engine address.
     pub host: Option<String>,
+    /// `--engine`: a docker context's name.
+    pub engine: Option<String>,
     /// `run -q`: no progress output.
     pub quiet: bool,
 }
 
 impl Global {
-    /// A client for the engine `-H` names (else `DOCKER_HOST`, else the local socket).
+    /// A client for the engine `-H` or `--engine` names, else the one the docker CLI would
+    /// use (`DOCKER_HOST`, `DOCKER_CONTEXT`, the current context, the local socket).
     pub fn client(&self) -> docksandbox::Result<Client> {
-        Ok(Client::connect_to(self.host.as_deref())?
-            .with_progress(crate::progress::observer(self.quiet)))
+        let engine =
+            docksandbox::EngineConfig::resolve(self.host.as_deref(), self.engine.as_deref())?;
+        Ok(Client::connect_with(&engine)?.with_progress(crate::progress::observer(self.quiet)))
     }
 }
 
@@ -67,6 +71,7 @@ pub async fn dispatch(cli: Cli) -> Outcome {
             _ => false,
         },
         host: cli.host,
+        engine: cli.engine,
     };
     match cli.command {
         Command::Run(a) => run::run(&g, *a).await,

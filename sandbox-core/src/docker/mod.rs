@@ -2,6 +2,7 @@
 
 mod build;
 mod convert;
+pub(crate) mod engine_config;
 mod error_map;
 mod exec;
 
@@ -24,6 +25,7 @@ use crate::backend::{
 };
 use crate::error::{Error, Result};
 use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest};
+pub use engine_config::{EngineConfig, TlsFiles};
 use error_map::{map, mount_error, start_error, status};
 use futures_util::stream::BoxStream;
 
@@ -52,16 +54,44 @@ impl DockerBackend {
     /// socket. `tcp://` hosts use TLS when `DOCKER_TLS_VERIFY` is set (certificates from
     /// `DOCKER_CERT_PATH`). No request is made until the first call.
     pub fn connect(host: Option<&str>) -> Result<Self> {
-        let host = host
-            .map(str::to_owned)
-            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-            .unwrap_or_else(|| DEFAULT_DOCKER_HOST.to_string());
-        let host = if host.starts_with('/') {
-            format!("unix://{host}")
-        } else {
-            host
+        Self::connect_with(&EngineConfig::resolve(host, None)?)
+    }
+
+    /// Connects to the engine `config` names (see [`EngineConfig::resolve`]): TLS with its
+    /// certificates when it has them. No request is made until the first call.
+    ///
+    /// ```no_run
+    /// let e = docksandbox::EngineConfig::resolve(None, Some("build-box"))?;
+    /// let backend = docksandbox::DockerBackend::connect_with(&e)?;
+    /// # Ok::<(), docksandbox::Error>(())
+    /// ```
+    pub fn connect_with(config: &EngineConfig) -> Result<Self> {
+        let host = config.host.clone();
+        let connected = match &config.tls {
+            Some(tls) if host.starts_with("tcp://") || host.starts_with("https://") => {
+                for f in [&tls.ca, &tls.cert, &tls.key] {
+                    if !f.is_file() {
+                        return Err(Error::DockerUnavailable {
+                            host,
+                            reason: format!(
+                                "its TLS file {} is missing (DOCKER_CERT_PATH or the context's certificates)",
+                                f.display()
+                            ),
+                        });
+                    }
+                }
+                Docker::connect_with_ssl(
+                    &host,
+                    &tls.key,
+                    &tls.cert,
+                    &tls.ca,
+                    120,
+                    bollard::API_DEFAULT_VERSION,
+                )
+            }
+            _ => Docker::connect_with_host(&host),
         };
-        let docker = Docker::connect_with_host(&host).map_err(|e| match e {
+        let docker = connected.map_err(|e| match e {
             bollard::errors::Error::UnsupportedURISchemeError { uri } => Error::DockerUnavailable {
                 host: uri,
                 reason: "unsupported address scheme (use unix://, tcp:// or https://)".into(),

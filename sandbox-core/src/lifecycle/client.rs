@@ -47,6 +47,19 @@ impl Client {
         Ok(Self::with_backend(Arc::new(DockerBackend::connect(host)?)))
     }
 
+    /// Connects to the engine `config` names: an address, a docker context, TLS
+    /// certificates (see [`crate::EngineConfig::resolve`]).
+    ///
+    /// ```no_run
+    /// let client = docksandbox::Client::connect_with(&docksandbox::EngineConfig::resolve(None, Some("build-box"))?)?;
+    /// # Ok::<(), docksandbox::Error>(())
+    /// ```
+    pub fn connect_with(config: &crate::EngineConfig) -> Result<Self> {
+        Ok(Self::with_backend(Arc::new(DockerBackend::connect_with(
+            config,
+        )?)))
+    }
+
     /// Uses any backend.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
         Client {
