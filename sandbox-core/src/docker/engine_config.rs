@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-use super::DEFAULT_DOCKER_HOST;
+/// The default engine address, as the docker CLI uses it.
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
 /// An engine's address and how to reach it safely.
 ///

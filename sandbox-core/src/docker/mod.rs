@@ -25,12 +25,10 @@ use crate::backend::{
 };
 use crate::error::{Error, Result};
 use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest};
-pub use engine_config::{EngineConfig, TlsFiles};
+pub use engine_config::{EngineConfig, TlsFiles, DEFAULT_DOCKER_HOST};
 use error_map::{map, mount_error, start_error, status};
 use futures_util::stream::BoxStream;
 
-/// The default engine address, as the docker CLI uses it.
-pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
 /// A [`Backend`] talking to a Docker Engine (or anything speaking its API) through bollard.
 ///
