@@ -29,7 +29,6 @@ pub use engine_config::{EngineConfig, TlsFiles, DEFAULT_DOCKER_HOST};
 use error_map::{map, mount_error, start_error, status};
 use futures_util::stream::BoxStream;
 
-
 /// A [`Backend`] talking to a Docker Engine (or anything speaking its API) through bollard.
 ///
 /// One value holds one connection pool: create it once and share it (it is cheap to clone).

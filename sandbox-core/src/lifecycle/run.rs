@@ -54,12 +54,17 @@ pub(crate) async fn run(
     let (spec, made) = tokio::task::spawn_blocking(move || worktree::prepare(spec))
         .await
         .map_err(|e| Error::Client(format!("the worktree step panicked: {e}")))??;
-    let mut checkout = worktree::Checkout::start(made.as_ref());
+    let mut checkout = worktree::Checkout::of(made.as_ref());
     let result = run_placed(engine, spec, options, &mut checkout)
         .instrument(tracing::debug_span!("run"))
         .await;
-    // Joined by whatever read the files; joined here when the run failed before that.
-    let result = match (result, checkout.wait().await) {
+    // Joined by whatever read the files; settled here when the run failed before that.
+    let finished = if result.is_ok() {
+        checkout.wait().await
+    } else {
+        checkout.settle().await
+    };
+    let result = match (result, finished) {
         (Ok(sb), Err(e)) => {
             let _ = sb.remove().await;
             Err(e)
@@ -280,8 +285,14 @@ async fn create(
         checkout.wait().await?;
     }
     prepare_workspace(engine, &resolved, &config.name).await?;
-    // A branch sandbox's files land meanwhile; the record of its exec vectors reads them.
+    // A branch sandbox's files land while the engine starts it (begun once the container
+    // exists); the record of its exec vectors reads them.
+    let (created_tx, created_rx) = tokio::sync::oneshot::channel();
     let files = async {
+        if created_rx.await.is_err() {
+            // Not created: nothing to check out for (the run fails).
+            return Ok(());
+        }
         checkout.wait().await?;
         let (name, ws) = (config.name.clone(), resolved.workspace.clone());
         let recorded = tokio::task::spawn_blocking(move || guard_check::record(&name, &ws))
@@ -296,7 +307,7 @@ async fn create(
         Ok(())
     };
     let (made, files) = tokio::join!(
-        make(engine, spec, &resolved, &config, &key, options)
+        make(engine, spec, &resolved, &config, &key, options, created_tx)
             .instrument(tracing::debug_span!("make")),
         files
     );
@@ -377,12 +388,14 @@ async fn make(
     config: &crate::backend::ContainerConfig,
     key: &str,
     options: RunOptions,
+    created: tokio::sync::oneshot::Sender<()>,
 ) -> Result<Sandbox> {
     let backend = &engine.backend;
+    let mut created = Some(created);
     let mut backoff = Duration::from_millis(5);
     let mut pulled = false;
     for _attempt in 0..40 {
-        let created = match backend
+        let outcome = match backend
             .create(config)
             .instrument(tracing::debug_span!("create"))
             .await
@@ -394,8 +407,13 @@ async fn make(
             }
             other => other.map_err(|e| named(&config.name, e))?,
         };
-        let id = match created {
-            Created::New(id) => id,
+        let id = match outcome {
+            Created::New(id) => {
+                if let Some(tx) = created.take() {
+                    let _ = tx.send(());
+                }
+                id
+            }
             Created::NameTaken if resolved.ephemeral == Some(true) => {
                 return Err(ephemeral_name_taken(&config.name))
             }

@@ -32,35 +32,61 @@ pub(crate) struct Made {
     branch_name: String,
 }
 
-/// The checkout of a worktree [`prepare`] made (with `--no-checkout`), running on a blocking
-/// thread beside the container's creation: a 10,000-file checkout costs about what the
-/// engine's create and start do, so a branch sandbox is ready in the longer of the two rather
-/// than their sum. Whatever reads the workspace's files waits for it first.
+/// The checkout of a worktree [`prepare`] made (with `--no-checkout`), run on a blocking
+/// thread while the engine starts the container: a 10,000-file checkout costs about what the
+/// engine's start does, so a branch sandbox is ready in the longer of the two rather than
+/// their sum. Begun once the container exists (the engine's create, which writes and syncs
+/// its own files, is slowed by a checkout writing beside it). Whatever reads the workspace's
+/// files waits for it first.
 #[derive(Debug, Default)]
-pub(crate) struct Checkout(Option<tokio::task::JoinHandle<Result<()>>>);
+pub(crate) struct Checkout {
+    /// What to check out, until begun.
+    pending: Option<(PathBuf, PathBuf, String)>,
+    running: Option<tokio::task::JoinHandle<Result<()>>>,
+}
 
 impl Checkout {
-    /// Starts the checkout of the worktree in `made`; nothing to do without one.
-    pub(crate) fn start(made: Option<&Made>) -> Self {
-        Self(made.map(|m| {
-            let (repo, wt, branch) = (
-                m.repository.clone(),
-                m.worktree.clone(),
-                m.branch_name.clone(),
-            );
-            tokio::task::spawn_blocking(move || {
+    /// The checkout of the worktree in `made`, not begun; nothing to do without one.
+    pub(crate) fn of(made: Option<&Made>) -> Self {
+        Checkout {
+            pending: made.map(|m| {
+                (
+                    m.repository.clone(),
+                    m.worktree.clone(),
+                    m.branch_name.clone(),
+                )
+            }),
+            running: None,
+        }
+    }
+
+    /// Begins the checkout on a blocking thread (once).
+    pub(crate) fn begin(&mut self) {
+        if let Some((repo, wt, branch)) = self.pending.take() {
+            self.running = Some(tokio::task::spawn_blocking(move || {
+                let t = std::time::Instant::now();
                 git(
                     &wt,
                     &["reset", "--hard", "--quiet", "--no-recurse-submodules"],
                 )?;
-                own_like_repository(&repo, &wt, &branch)
-            })
-        }))
+                own_like_repository(&repo, &wt, &branch)?;
+                tracing::debug!(took = ?t.elapsed(), worktree = %wt.display(), "checked out");
+                Ok(())
+            }));
+        }
     }
 
-    /// Waits until the files are there: the checkout's error the first time, then `Ok`.
+    /// Waits until the files are there (beginning the checkout when it was not): the
+    /// checkout's error the first time, then `Ok`.
     pub(crate) async fn wait(&mut self) -> Result<()> {
-        match self.0.take() {
+        self.begin();
+        self.settle().await
+    }
+
+    /// Waits for a begun checkout; one not begun is dropped (the run failed before it).
+    pub(crate) async fn settle(&mut self) -> Result<()> {
+        self.pending = None;
+        match self.running.take() {
             Some(job) => job
                 .await
                 .map_err(|e| Error::Client(format!("the worktree's checkout panicked: {e}")))?,
