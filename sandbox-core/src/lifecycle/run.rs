@@ -311,7 +311,6 @@ async fn create(
             .instrument(tracing::debug_span!("make")),
         files
     );
-
     if made.is_err() && resolved.workspace_mode == Some(WorkspaceMode::Review) {
         if let Err(Error::NotFound { .. }) = backend.inspect(&config.name).await {
             let _ = ReviewLayer::remove(backend.as_ref(), &config.name).await;
