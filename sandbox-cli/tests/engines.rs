@@ -107,6 +107,29 @@ fn a_docker_context_chooses_the_engine_in_the_docker_clis_order() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", show(&out));
+    // A context's socket is an engine socket like the default one: a directory holding it is
+    // not mounted into a sandbox (the engine itself chosen with -H here).
+    let sockets = env.workspace("context-sockets");
+    let _listener = std::os::unix::net::UnixListener::bind(sockets.join("engine.sock")).unwrap();
+    context(
+        &config,
+        "socket-here",
+        &format!("unix://{}", sockets.join("engine.sock").display()),
+    );
+    let out = with_config(&config, &["-H"])
+        .arg(format!("unix://{}", alias.display()))
+        .args(["run", "--rm", "-q", "-t", common::BUSYBOX])
+        .env("DOCKER_CONTEXT", "socket-here")
+        .args(["--label", &env.label(), "-w"])
+        .arg(&ws)
+        .arg("-v")
+        .arg(format!("{}:/engine-sockets:ro", sockets.display()))
+        .args(["shell", "-c", "true"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(stderr(&out).contains("engine's socket"), "{}", show(&out));
+    assert!(env.containers().is_empty(), "a sandbox was made");
     // --engine over DOCKER_HOST.
     let out = with_config(&config, &["--engine", "gone", "ls"])
         .env("DOCKER_HOST", format!("unix://{}", alias.display()))

@@ -2,7 +2,6 @@
 
 mod build;
 mod convert;
-pub(crate) mod engine_config;
 mod error_map;
 mod exec;
 
@@ -24,8 +23,8 @@ use crate::backend::{
     EngineSocket, ExecProcess, ExecRequest, ImageDetails, NetworkRequest,
 };
 use crate::error::{Error, Result};
+pub use crate::model::engine_config::{EngineConfig, TlsFiles, DEFAULT_DOCKER_HOST};
 use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest};
-pub use engine_config::{EngineConfig, TlsFiles, DEFAULT_DOCKER_HOST};
 use error_map::{map, mount_error, start_error, status};
 use futures_util::stream::BoxStream;
 

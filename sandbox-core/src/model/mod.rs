@@ -7,6 +7,7 @@ pub(crate) mod ca_bundle;
 pub(crate) mod credentials;
 pub(crate) mod docker_access;
 pub(crate) mod duration;
+pub(crate) mod engine_config;
 pub(crate) mod git_guard;
 pub(crate) mod key_value;
 pub(crate) mod label_keys;

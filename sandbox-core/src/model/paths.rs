@@ -52,14 +52,18 @@ pub(crate) fn home_for(uid: u32) -> &'static str {
     }
 }
 
-/// The engine sockets of this host, not canonicalized: the default one and
-/// [`ENGINE_HOST_ENV`]'s when that names a local socket.
+/// The engine sockets of this host, not canonicalized: the default one,
+/// [`ENGINE_HOST_ENV`]'s when that names a local socket, and the one the docker CLI's
+/// context in use names (`DOCKER_CONTEXT`, `config.json`'s current context).
 pub(crate) fn engine_sockets() -> Vec<PathBuf> {
     let mut v = vec![PathBuf::from(DOCKER_SOCKET_TARGET)];
-    if let Some(h) = std::env::var(ENGINE_HOST_ENV)
-        .ok()
-        .filter(|h| !h.is_empty())
-    {
+    let hosts = [
+        std::env::var(ENGINE_HOST_ENV).ok(),
+        crate::model::engine_config::EngineConfig::resolve(None, None)
+            .ok()
+            .map(|e| e.host),
+    ];
+    for h in hosts.into_iter().flatten().filter(|h| !h.is_empty()) {
         if let Some(p) = h
             .strip_prefix("unix://")
             .or(h.starts_with('/').then_some(h.as_str()))
@@ -67,6 +71,7 @@ pub(crate) fn engine_sockets() -> Vec<PathBuf> {
             v.push(PathBuf::from(p));
         }
     }
+    v.dedup();
     v
 }
 

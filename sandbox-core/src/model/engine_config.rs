@@ -1,9 +1,10 @@
-//! Which engine to talk to, chosen as the docker CLI chooses it: an explicit address, else a
-//! named context, else `DOCKER_HOST` (with `DOCKER_TLS_VERIFY` / `DOCKER_CERT_PATH`), else
-//! `DOCKER_CONTEXT`, else the current context of `~/.docker/config.json` (`$DOCKER_CONFIG`),
-//! else the default socket. A context is read from the docker CLI's own store:
-//! `contexts/meta/<sha256 of its name>/meta.json` for the address and
-//! `contexts/tls/<sha256 of its name>/docker/{ca,cert,key}.pem` for its certificates.
+//! Which engine to talk to, chosen as the docker CLI chooses it (pure resolution; `docker/`
+//! connects to it): an explicit address, else a named context, else `DOCKER_HOST` (with
+//! `DOCKER_TLS_VERIFY` / `DOCKER_CERT_PATH`), else `DOCKER_CONTEXT`, else the current context
+//! of `~/.docker/config.json` (`$DOCKER_CONFIG`), else the default socket. A context is read
+//! from the docker CLI's own store: `contexts/meta/<sha256 of its name>/meta.json` for the
+//! address and `contexts/tls/<sha256 of its name>/docker/{ca,cert,key}.pem` for its
+//! certificates.
 
 use std::path::{Path, PathBuf};
 
