@@ -606,3 +606,26 @@ async fn the_first_command_sees_the_whole_checkout_and_the_guard_record_covers_i
     .await
     .unwrap();
 }
+
+/// A branch sandbox whose repository was deleted is still removed: git has nothing left to
+/// clean, and the worktree (the agent's files) is left where it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_sandbox_whose_repository_was_deleted_is_still_removed() {
+    let env = env_or_skip!();
+    let ws = repo(&env, "deleted-repo");
+    let sb = on_branch(&env, &ws, "orphan").await;
+    let wt = sb.workspace().to_path_buf();
+    std::fs::remove_dir_all(&ws).unwrap();
+    sb.remove_with_options(&RemoveOptions {
+        force: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(matches!(sb.status().await, Err(Error::NotFound { .. })));
+    assert!(
+        wt.exists(),
+        "the agent's files were deleted with the sandbox"
+    );
+    std::fs::remove_dir_all(wt.parent().unwrap()).unwrap();
+}

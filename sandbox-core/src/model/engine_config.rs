@@ -150,27 +150,22 @@ impl Environment {
             return Ok(None);
         };
         let path = dir.join("config.json");
-        // As the docker CLI: a config it cannot read is warned about and left out.
+        // As the docker CLI: a config it cannot read is left out (said with -D).
+        let left_out = |why: String| {
+            tracing::debug!(
+                "{} cannot be read ({why}); its current context is left out",
+                path.display()
+            );
+            Ok(None)
+        };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                tracing::warn!(
-                    "{}; its current context is left out",
-                    unreadable(&path, &e.to_string())
-                );
-                return Ok(None);
-            }
+            Err(e) => return left_out(e.to_string()),
         };
         let v: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(
-                    "{}; its current context is left out",
-                    unreadable(&path, &e.to_string())
-                );
-                return Ok(None);
-            }
+            Err(e) => return left_out(e.to_string()),
         };
         Ok(v.get("currentContext")
             .and_then(|c| c.as_str())
@@ -367,7 +362,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("SkipTLSVerify"), "{msg}");
-        // A config.json the docker CLI could not read either is left out (it warns too).
+        // A config.json the docker CLI could not read either is left out (said with -D).
         std::fs::write(d.path().join("config.json"), "{").unwrap();
         let r = EngineConfig::resolve_in(None, None, &e).unwrap();
         assert_eq!(r.host, DEFAULT_DOCKER_HOST);

@@ -193,7 +193,11 @@ impl SandboxInfo {
             memory: d.memory,
             pids: d.security.pids_limit,
         });
-        info.mounts = Some(d.mounts);
+        // The engine lists mounts in no fixed order (a map): sorted, so that two reads of
+        // one sandbox compare equal.
+        let mut mounts = d.mounts;
+        mounts.sort_by(|a, b| (&a.target, &a.source).cmp(&(&b.target, &b.source)));
+        info.mounts = Some(mounts);
         info.security = Some(d.security);
         info.network = Some(d.network_mode);
         info

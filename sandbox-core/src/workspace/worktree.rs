@@ -545,6 +545,10 @@ pub(crate) fn check_removal(spec: &SandboxSpec, delete_branch: bool, force: bool
     let Some((b, repo)) = placed(spec) else {
         return Ok(());
     };
+    if !repo.exists() {
+        // The repository was deleted: [`remove`] leaves the worktree, so nothing is lost.
+        return Ok(());
+    }
     let wt = &spec.workspace;
     if !force && wt.exists() {
         let dirty = git(wt, &["status", "--porcelain", "--untracked-files=all"])?;
@@ -593,6 +597,18 @@ pub(crate) fn remove(spec: &SandboxSpec, delete_branch: bool) -> Result<()> {
     };
     let wt = &spec.workspace;
     let wt_s = wt.to_string_lossy().into_owned();
+    if !repo.exists() {
+        // The repository was deleted: its worktree records and branches went with it.
+        if wt.exists() {
+            tracing::warn!(
+                "the repository {} of branch `{}` is gone; its worktree {} is left as it is",
+                repo.display(),
+                b.name,
+                wt.display()
+            );
+        }
+        return Ok(());
+    }
     if wt.exists() {
         git(repo, &["worktree", "remove", "--force", "--force", &wt_s])?;
     } else {
